@@ -1,0 +1,53 @@
+"""The library's front door: scan a config or specs, load and list snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from crawler.census import ProgressHook, ScanOptions, Target, scan
+from crawler.config import Config, load_config
+
+__all__ = ["Config", "ScanOptions", "Target", "load", "load_config", "scan", "scan_config",
+           "scan_specs", "snapshots", "targets_for"]
+from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
+from crawler.specs import parse_spec
+
+
+def targets_for(config: Config | None, specs: Iterable[str] = ()) -> list[Target]:
+    """The repositories to scan: the config's, then ``--repo`` specs (each its own project)."""
+    targets = config.targets() if config else []
+    for text in specs:
+        spec = parse_spec(text)
+        targets.append(Target(spec.name, spec, spec.name))
+    return targets
+
+
+def scan_config(path: str | Path, *, out: str | Path = "output", specs: Iterable[str] = (),
+                options: ScanOptions = ScanOptions(), label: str | None = None,
+                progress: ProgressHook | None = None) -> Snapshot:
+    """Scan every repository of the config at ``path`` (plus ``specs``); write a snapshot."""
+    config = load_config(path)
+    manifest_config = {"path": str(path), "toml": dict(config.raw)}
+    return scan(targets_for(config, specs), out=str(out), options=options, label=label,
+                config=manifest_config, progress=progress)
+
+
+def scan_specs(specs: Iterable[str], *, out: str | Path = "output", options: ScanOptions = ScanOptions(),
+               label: str | None = None, progress: ProgressHook | None = None) -> Snapshot:
+    """Scan repositories named by specs (``./path``, ``git+file:///…``); write a snapshot."""
+    specs = list(specs)
+    return scan(targets_for(None, specs), out=str(out), options=options, label=label,
+                config={"path": None, "repos": specs}, progress=progress)
+
+
+def load(snapshot: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:
+    """A snapshot by id or path (the newest when None): ``.repos``, ``.files``, ``.breakdown``."""
+    return open_snapshot(snapshot, out=out)
+
+
+def snapshots(out: str | Path = "output") -> pl.DataFrame:
+    """The snapshots under ``out``, oldest first."""
+    return list_snapshots(out)

@@ -1,0 +1,147 @@
+"""The ``census`` command: parse arguments, call the library, print, map errors to exit codes.
+
+Exit codes: 0 all went well; 1 the command ran but some repositories failed; 2 bad usage, bad
+config or bad input (one line naming the problem, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+
+from crawler import __version__, api
+from crawler.aggregate import breakdown
+from crawler.census import ScanOptions
+from crawler.errors import CensusError, InputError
+from crawler.formats import FORMATS, render
+from crawler.progress import ScanProgress
+
+EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"census: {message} (see census {self.prog.split()[-1]} --help)\n"
+                  if " " in self.prog else f"census: {message} (see census --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="census", description="Repository language census: what a project is "
+                     "written in, per component, traced to commits.")
+    parser.add_argument("--version", action="version", version=f"census {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    scan = sub.add_parser("scan", help="scan repositories and write a snapshot",
+                          description="Scan every repository named in CONFIG and/or by --repo; write "
+                          "one snapshot under OUT/snapshots/ and print its path last.")
+    scan.add_argument("config", nargs="?", help="project list (TOML), e.g. config/local-example.toml")
+    scan.add_argument("--repo", action="append", default=[], metavar="SPEC",
+                      help="a repository to scan: a path, git+URL, OWNER/NAME (repeatable)")
+    scan.add_argument("--out", default="output", help="output folder (default: output)")
+    scan.add_argument("--label", help="a label appended to the snapshot id")
+    scan.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
+    scan.add_argument("--worktree", action="store_true",
+                      help="scan files as they are on disk (tracked and untracked-but-not-ignored) "
+                      "instead of the committed tree")
+    scan.set_defaults(func=cmd_scan)
+
+    snaps = sub.add_parser("snapshots", help="list the snapshots, newest last",
+                           description="List the snapshots under OUT/snapshots/, newest last.")
+    snaps.add_argument("--out", default="output", help="output folder (default: output)")
+    snaps.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    snaps.set_defaults(func=cmd_snapshots)
+
+    show = sub.add_parser("show", help="print a snapshot's breakdown",
+                          description="Print a snapshot's language breakdown (default: the newest).")
+    show.add_argument("snapshot", nargs="?", help="snapshot id or folder (default: the newest)")
+    show.add_argument("--out", default="output", help="output folder to find snapshots by id")
+    show.add_argument("--by", choices=("component", "repo", "project", "language"), default="component",
+                      help="what each row sums (default: component)")
+    show.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    show.set_defaults(func=cmd_show)
+    return parser
+
+
+def cmd_scan(args: argparse.Namespace, console: Console) -> int:
+    if not args.config and not args.repo:
+        raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
+    if args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
+    options = ScanOptions(worktree=args.worktree, jobs=args.jobs)
+    config = api.load_config(args.config) if args.config else None
+    targets = api.targets_for(config, args.repo)
+    with ScanProgress(len(targets)) as progress:
+        if config is not None:
+            snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,
+                            config={"path": args.config, "toml": dict(config.raw), "repos": args.repo})
+        else:
+            snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,
+                            config={"path": None, "repos": args.repo})
+    repos = snap.repos
+    summary = repos.select(
+        "project", "repo", "status", pl.col("commit").str.slice(0, 12).alias("commit"),
+        "files", "bytes", pl.col("error").fill_null(""),
+    )
+    print(render(summary, "table", console=console), end="")
+    top = snap.breakdown.sort("bytes", descending=True).head(1)
+    failed = repos.filter(pl.col("status") == "failed").height
+    print(f"{repos.height} repositories ({failed} failed), {snap.files.height:,} files"
+          + (f"; largest: {top['language'][0]} in {top['repo'][0]}" if top.height else ""))
+    print(snap.path)
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
+    table = api.snapshots(args.out)
+    if table.is_empty() and args.format == "table":
+        print(f"no snapshots under {Path(args.out) / 'snapshots'}")
+        return EXIT_OK
+    print(render(table, args.format, console=console), end="")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, console: Console) -> int:
+    snap = api.load(args.snapshot, out=args.out)
+    keys = {"component": ["project", "repo", "commit", "component"], "repo": ["project", "repo", "commit"],
+            "project": ["project"], "language": []}[args.by]
+    table = snap.breakdown if args.by == "component" else breakdown(snap.files, by=keys)
+    columns = [k for k in keys if k != "commit"]
+    if args.format == "table":
+        table = table.with_columns(pl.col("commit").str.slice(0, 12)) if "commit" in table.columns else table
+        columns = [*keys]
+    columns += ["language", "type", "files", "bytes", "share"]
+    if table["code"].is_not_null().any():
+        columns[-1:-1] = ["lines", "code", "comments", "blanks"]
+    print(render(table.select(columns), args.format, console=console,
+                 title=f"snapshot {snap.id}, by {args.by}"), end="")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console()
+    try:
+        code: int = args.func(args, console)
+        return code
+    except InputError as exc:
+        print(f"census: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except CensusError as exc:
+        print(f"census: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except KeyboardInterrupt:
+        print("census: interrupted; no snapshot was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Tables for people and for other tools: rich table, CSV, JSON, Markdown.
+
+Every command that prints a table goes through ``render`` so formats behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "csv", "json", "md")
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if column.startswith("share") or column.endswith("_pp"):
+            return f"{value * 100:.2f}%" if column.startswith("share") and not column.endswith("_pp") \
+                else f"{value:+.2f}"
+        return f"{value:.3f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def to_markdown(frame: pl.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table."""
+    columns = frame.columns
+    numeric = [frame[c].dtype.is_numeric() for c in columns]
+    lines = ["| " + " | ".join(columns) + " |",
+             "| " + " | ".join("---:" if n else "---" for n in numeric) + " |"]
+    for row in frame.iter_rows():
+        cells = [_cell(v, c).replace("|", "\\|") for v, c in zip(row, columns, strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render(frame: pl.DataFrame, fmt: str, *, title: str | None = None, console: Console | None = None) -> str:
+    """``frame`` as text in ``fmt``; ``table`` renders with rich for the given console's width."""
+    if fmt == "csv":
+        return frame.write_csv()
+    if fmt == "json":
+        return json.dumps(frame.to_dicts(), indent=1, default=str, ensure_ascii=False) + "\n"
+    if fmt == "md":
+        return (f"### {title}\n\n" if title else "") + to_markdown(frame)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for column in frame.columns:
+        table.add_column(column, justify="right" if frame[column].dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*[_cell(v, c) for v, c in zip(row, frame.columns, strict=True)])
+    buffer = io.StringIO()
+    width = console.width if console else 160
+    Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)
+    return buffer.getvalue()

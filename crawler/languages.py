@@ -1,0 +1,150 @@
+"""Linguist's language data and go-enry's detection, behind one small interface.
+
+go-enry (``enry-python``) carries Linguist's detection strategies and data. It does not expose
+Linguist's ``group`` (the language a file counts as on GitHub's bar) nor aliases (what
+``linguist-language=`` accepts); those come from ``data/languages.json`` (see ``data/update.py``).
+
+Where go-enry and Linguist differ, this module follows Linguist (7.22 observed, current rules):
+
+* binary content: Linguist asks charlock_holmes, which treats known magic numbers (PNG, GIF,
+  PDF, JPEG) as binary, a UTF-16/32 byte-order mark or ``%!PS-Adobe-`` as text, and otherwise
+  any NUL byte as binary. go-enry only looks for a NUL in the first 8,000 bytes and calls
+  UTF-16 files binary. ``is_binary`` reproduces charlock's rule; UTF-16/32 text is decoded to
+  UTF-8 before go-enry sees it.
+* empty files have no language in Linguist; go-enry may still guess from the name.
+* Linguist reads at most 128 KiB of a blob (``LazyBlob::MAX_SIZE``) for every content rule;
+  callers pass that prefix, so heuristics, the classifier and ``generated`` see what Linguist sees.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata, resources
+from typing import Any
+
+import enry
+
+# Linguist reads this much of a blob for every content-based rule (LazyBlob::MAX_SIZE).
+CONTENT_PREFIX = 128 * 1024
+# The language types that count on the language bar (BlobHelper::DETECTABLE_TYPES).
+DETECTABLE_TYPES = frozenset({"programming", "markup"})
+
+_BINARY_MAGIC = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"%PDF-", b"\xff\xd8\xff")
+_UTF32_BOMS = (codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE)
+_UTF16_BOMS = (codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)
+
+
+@dataclass(frozen=True)
+class Language:
+    """A Linguist language: its name, type, colour and the group it counts as."""
+
+    name: str
+    type: str | None
+    color: str | None
+    group: str
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    text = resources.files("crawler.data").joinpath("languages.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def _alias_index() -> dict[str, str]:
+    """Linguist's alias index: lower-cased name, default alias (spaces → dashes) and aliases."""
+    index: dict[str, str] = {}
+    for name, info in _table()["languages"].items():
+        for alias in [name.lower(), name.lower().replace(" ", "-"), *info["aliases"]]:
+            index.setdefault(alias.lower(), name)
+    return index
+
+
+def data_version() -> dict[str, str]:
+    """What the language figures depend on, for the snapshot manifest."""
+    try:
+        enry_version = metadata.version("enry-python")
+    except metadata.PackageNotFoundError:  # pragma: no cover - enry is a hard dependency
+        enry_version = "unknown"
+    return {
+        "detector": f"go-enry (enry-python {enry_version})",
+        "groups": _table()["source"],
+        "linguist": f"~{_table()['version']}",
+    }
+
+
+@lru_cache(maxsize=4096)
+def language(name: str) -> Language:
+    """The language called ``name`` (as go-enry names it)."""
+    info = _table()["languages"].get(name)
+    if info is None:  # a language go-enry knows and our table does not: it is its own group
+        kind = enry.get_language_type(name)
+        return Language(name, None if kind == "unknown" else kind, enry.get_color(name) or None, name)
+    return Language(name, info["type"], info["color"], info["group"] or name)
+
+
+def find_by_alias(value: str) -> Language | None:
+    """Linguist's ``Language.find_by_alias``, as ``linguist-language=VALUE`` uses it."""
+    if not value:
+        return None
+    index = _alias_index()
+    name = index.get(value.lower()) or index.get(value.split(",", 1)[0].lower())
+    return language(name) if name else None
+
+
+def is_binary(prefix: bytes) -> bool:
+    """charlock_holmes' binary test, which Linguist applies to a blob's first 128 KiB."""
+    if prefix.startswith(b"%!PS-Adobe-"):
+        return False
+    if prefix.startswith(_BINARY_MAGIC):
+        return True
+    if prefix.startswith(_UTF32_BOMS) or prefix.startswith(_UTF16_BOMS):
+        return False
+    return b"\0" in prefix
+
+
+def _as_utf8(prefix: bytes) -> bytes:
+    """UTF-16/32 text (with a byte-order mark) as UTF-8, so go-enry does not call it binary."""
+    for boms, codec in ((_UTF32_BOMS, "utf-32"), (_UTF16_BOMS, "utf-16")):
+        if prefix.startswith(boms):
+            return prefix.decode(codec, errors="replace").encode("utf-8")
+    return prefix
+
+
+def detect(path: str, prefix: bytes) -> str | None:
+    """Linguist's ``Language.detect`` for a blob whose first 128 KiB is ``prefix``.
+
+    ``None`` for binary and empty blobs, as in Linguist. The strategies (modeline, filename,
+    shebang, extension, XML, manpage, heuristics, classifier) run in Linguist's order inside
+    go-enry.
+    """
+    if not prefix or is_binary(prefix):
+        return None
+    text = _as_utf8(prefix)
+    if b"\0" in text:  # text to charlock (``%!PS-Adobe-``), binary to go-enry: hide the NULs
+        text = text.replace(b"\0", b" ")
+    return enry.get_language(path, text) or None
+
+
+def is_vendored(path: str) -> bool:
+    """Linguist's vendor.yml paths."""
+    return bool(enry.is_vendor(path))
+
+
+def is_documentation(path: str) -> bool:
+    """Linguist's documentation.yml paths."""
+    return bool(enry.is_documentation(path))
+
+
+def is_generated(path: str, prefix: bytes) -> bool:
+    """Linguist's ``Generated.generated?`` on the path and the first 128 KiB."""
+    return bool(enry.is_generated(path, prefix))
+
+
+def color(name: str) -> str | None:
+    """The language's colour on GitHub's bar."""
+    return language(name).color

@@ -1,0 +1,257 @@
+"""Snapshots on disk: the schema, an atomic write, reading with validation, listing.
+
+``DIR/snapshots/<ID>/`` holds ``manifest.json``, ``repos.parquet``, ``files.parquet`` and
+``breakdown.parquet``. A snapshot is written into a hidden sibling folder and renamed into place
+when complete, so it appears whole or not at all; leftovers of an interrupted write are hidden
+(their names start with ``.``) and removed by the next write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from crawler import __version__, languages
+from crawler.errors import SnapshotError
+
+SCHEMA_VERSION = 1
+
+
+def _columns(columns: dict[str, Any]) -> dict[str, pl.DataType]:
+    return {name: dtype() if isinstance(dtype, type) else dtype for name, dtype in columns.items()}
+
+
+REPOS_SCHEMA = pl.Schema(_columns({
+    "project": pl.String, "repo": pl.String, "source": pl.String, "ref": pl.String,
+    "commit": pl.String, "status": pl.String, "error": pl.String, "files": pl.Int64,
+    "bytes": pl.Int64, "counted_bytes": pl.Int64, "kind": pl.String, "components": pl.String,
+    "scanned_at": pl.Datetime("us", "UTC"), "duration_s": pl.Float64,
+}))
+FILES_SCHEMA = pl.Schema(_columns({
+    "project": pl.String, "repo": pl.String, "commit": pl.String, "path": pl.String,
+    "component": pl.String, "language": pl.String, "group": pl.String, "type": pl.String,
+    "bytes": pl.Int64, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
+    "vendored": pl.Boolean, "generated": pl.Boolean, "documentation": pl.Boolean,
+    "binary": pl.Boolean, "counted": pl.Boolean, "kind": pl.String, "lfs": pl.Boolean,
+    "oid": pl.String, "note": pl.String,
+}))
+BREAKDOWN_SCHEMA = pl.Schema(_columns({
+    "project": pl.String, "repo": pl.String, "commit": pl.String, "component": pl.String,
+    "language": pl.String, "type": pl.String, "files": pl.Int64, "bytes": pl.Int64,
+    "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
+    "share": pl.Float64,
+}))
+TABLES = {"repos": REPOS_SCHEMA, "files": FILES_SCHEMA, "breakdown": BREAKDOWN_SCHEMA}
+
+_ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]+)?$")
+
+
+@dataclass
+class Snapshot:
+    """A snapshot: its manifest and its three tables (read lazily from disk)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    _tables: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.manifest["id"])
+
+    def table(self, name: str) -> pl.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = _read_table(self.path, name)
+        return self._tables[name]
+
+    @property
+    def repos(self) -> pl.DataFrame:
+        return self.table("repos")
+
+    @property
+    def files(self) -> pl.DataFrame:
+        return self.table("files")
+
+    @property
+    def breakdown(self) -> pl.DataFrame:
+        return self.table("breakdown")
+
+
+def slug(label: str) -> str:
+    """A label as it may appear in a snapshot id."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", label.strip()).strip("-.")
+    return text[:60]
+
+
+def _conform(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    return frame.select([pl.col(name).cast(dtype) if name in frame.columns else
+                         pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items()])
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _clean_leftovers(root: Path) -> None:
+    for child in root.glob(".tmp-*"):
+        pid_text = child.name.rsplit("-", 1)[-1]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        shutil.rmtree(child, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
+                   breakdown: pl.DataFrame, label: str | None = None,
+                   config: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+                   now: datetime | None = None) -> Snapshot:
+    """Write a snapshot atomically under ``out/snapshots/`` and return it."""
+    root = Path(out) / "snapshots"
+    root.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(root)
+    created = (now or datetime.now(UTC)).astimezone(UTC)
+    base = created.strftime("%Y%m%dT%H%M%SZ") + (f"-{slug(label)}" if label and slug(label) else "")
+    snapshot_id, n = base, 1
+    while (root / snapshot_id).exists():
+        n += 1
+        snapshot_id = f"{base}.{n}" if "-" in base else f"{base}-{n}"
+    manifest = {
+        "id": snapshot_id,
+        "schema_version": SCHEMA_VERSION,
+        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "tool": {"name": "census", "version": __version__},
+        "language_data": languages.data_version(),
+        "config": config,
+        "options": options or {},
+        "counts": {"repos": repos.height, "files": files.height},
+    }
+    tmp = root / f".tmp-{snapshot_id}-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        tables = {"repos": repos, "files": files, "breakdown": breakdown}
+        for name, frame in tables.items():
+            target = tmp / f"{name}.parquet"
+            _conform(frame, TABLES[name]).write_parquet(target, compression="zstd", statistics=True)
+            with target.open("rb") as fh:
+                os.fsync(fh.fileno())
+        with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        final = root / snapshot_id
+        tmp.rename(final)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Snapshot(final, manifest, {k: _conform(v, TABLES[k]) for k, v in tables.items()})
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    manifest_path = path / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"not a snapshot (no manifest.json): {path}") from None
+    except (OSError, ValueError) as exc:
+        raise SnapshotError(f"unreadable manifest {manifest_path}: {exc}") from None
+    if not isinstance(manifest, dict) or "id" not in manifest:
+        raise SnapshotError(f"not a census manifest: {manifest_path}")
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise SnapshotError(f"snapshot {path.name} has schema version {version!r}; this census reads "
+                            f"up to {SCHEMA_VERSION} (upgrade census)")
+    return manifest
+
+
+def _read_table(path: Path, name: str) -> pl.DataFrame:
+    target = path / f"{name}.parquet"
+    if not target.exists():
+        raise SnapshotError(f"snapshot {path.name} is missing {name}.parquet")
+    try:
+        frame = pl.read_parquet(target)
+    except Exception as exc:  # polars raises several kinds for a damaged file
+        raise SnapshotError(f"snapshot {path.name}: {name}.parquet is not readable Parquet "
+                            f"({type(exc).__name__})") from None
+    missing = [c for c in TABLES[name] if c not in frame.columns]
+    if missing:
+        raise SnapshotError(f"snapshot {path.name}: {name}.parquet lacks column(s) {', '.join(missing)}")
+    try:
+        return _conform(frame, TABLES[name])
+    except pl.exceptions.PolarsError as exc:
+        raise SnapshotError(f"snapshot {path.name}: {name}.parquet has columns of the wrong type "
+                            f"({exc.__class__.__name__})") from None
+
+
+def snapshot_dirs(out: str | Path) -> list[Path]:
+    """The snapshot folders under ``out/snapshots``, oldest first."""
+    root = Path(out) / "snapshots"
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and _ID.match(p.name)), key=lambda p: p.name)
+
+
+def open_snapshot(ref: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:
+    """A snapshot by path or id (under ``out``); the newest when ``ref`` is None."""
+    if ref is None:
+        dirs = snapshot_dirs(out)
+        if not dirs:
+            raise SnapshotError(f"no snapshots under {Path(out) / 'snapshots'} (run census scan first)")
+        path = dirs[-1]
+    else:
+        candidate = Path(ref)
+        if (candidate / "manifest.json").exists() or candidate.is_dir():
+            path = candidate
+        else:
+            by_id = Path(out) / "snapshots" / str(ref)
+            if not by_id.is_dir():
+                matches = [p for p in snapshot_dirs(out) if p.name.startswith(str(ref))]
+                if len(matches) != 1:
+                    raise SnapshotError(f"no snapshot {str(ref)!r} (neither a folder nor an id under "
+                                        f"{Path(out) / 'snapshots'})" if not matches else
+                                        f"snapshot id {str(ref)!r} is ambiguous: "
+                                        + ", ".join(p.name for p in matches))
+                by_id = matches[0]
+            path = by_id
+    return Snapshot(path, _read_manifest(path))
+
+
+def list_snapshots(out: str | Path = "output") -> pl.DataFrame:
+    """One row per snapshot, oldest first: id, created_at, label, repos, files, failed, path."""
+    rows = []
+    for path in snapshot_dirs(out):
+        with contextlib.suppress(SnapshotError):
+            manifest = _read_manifest(path)
+            counts = manifest.get("counts", {})
+            rows.append({
+                "id": manifest["id"], "created_at": manifest.get("created_at"),
+                "label": (manifest.get("options") or {}).get("label"),
+                "repos": counts.get("repos"), "files": counts.get("files"), "path": str(path),
+            })
+    return pl.DataFrame(rows, schema={"id": pl.String, "created_at": pl.String, "label": pl.String,
+                                      "repos": pl.Int64, "files": pl.Int64, "path": pl.String})

@@ -1,0 +1,267 @@
+"""A git repository read straight from its object store at one commit, as Linguist reads it.
+
+Uses the ``git`` command: ``ls-tree -r -l -z`` lists every path with its mode, blob id and
+size without reading content; ``cat-file --batch`` streams blob content. Blobs larger than
+``STREAM_LIMIT`` are read by a separate ``cat-file blob`` that is stopped once the prefix we
+need has arrived, so neither memory nor time grows with a huge blob. Missing objects (partial or
+damaged clones) are recorded on their file; lazy fetching from a promisor remote is disabled.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, overload
+
+from crawler.errors import SourceError
+from crawler.sources.interface import Content, Entry, Source
+
+# Blobs above this size are read through their own process, stopped after the prefix.
+STREAM_LIMIT = 8 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def scrub(text: str) -> str:
+    """``text`` without credentials embedded in URLs (``https://user:token@host`` → ``https://host``)."""
+    return _CREDENTIALS.sub("", text)
+
+
+def git_env() -> dict[str, str]:
+    """The environment for every git command census runs: never prompt, never fetch lazily."""
+    env = dict(os.environ)
+    env.update({
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_NO_LAZY_FETCH": "1",       # git >= 2.44: missing objects stay missing
+        "GIT_OPTIONAL_LOCKS": "0",
+        "LC_ALL": "C",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    })
+    return env
+
+
+def run_git(args: list[str], *, cwd: str | Path | None = None, check: bool = True,
+            input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run one git command; failures become ``SourceError`` with git's own last line."""
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, env=git_env(), capture_output=True,
+                                input=input, check=False)
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed (census needs the git command)") from exc
+    if check and result.returncode != 0:
+        raise SourceError(scrub(_last_line(result.stderr) or f"git {args[0]} failed"))
+    return result
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    return lines[-1] if lines else ""
+
+
+class GitSource(Source):
+    """A commit of a local git repository (bare or with a work tree)."""
+
+    kind = "git"
+
+    def __init__(self, path: str | Path, ref: str | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise SourceError(f"no such path: {self.path}")
+        probe = run_git(["rev-parse", "--absolute-git-dir"], cwd=self.path, check=False)
+        if probe.returncode != 0:
+            raise SourceError(f"not a git repository: {self.path}")
+        self.git_dir = probe.stdout.decode("utf-8", "surrogateescape").strip()
+        self.ref = ref or "HEAD"
+        resolved = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{self.ref}^{{commit}}"],
+                           cwd=self.git_dir, check=False)
+        if resolved.returncode != 0:
+            if ref is None and not self._has_any_ref():
+                self.commit = None  # an empty repository: nothing committed yet
+                return
+            raise SourceError(f"unknown ref {self.ref!r} in {self.path}")
+        self.commit = resolved.stdout.decode().strip()
+
+    def _has_any_ref(self) -> bool:
+        out = run_git(["for-each-ref", "--count=1", "--format=%(refname)"], cwd=self.git_dir, check=False)
+        return bool(out.stdout.strip())
+
+    @property
+    def empty(self) -> bool:
+        return self.commit is None
+
+    def entries(self) -> Iterator[Entry]:
+        if self.commit is None:
+            return
+        result = run_git(["ls-tree", "-r", "-l", "-z", "--full-tree", self.commit], cwd=self.git_dir,
+                         check=False)
+        if result.returncode == 0:
+            yield from _parse_ls_tree(result.stdout, b"")
+            return
+        # A tree object is missing (damaged or partial clone): walk tree by tree and record
+        # what cannot be read, rather than losing the whole repository.
+        yield from self._walk(self.commit + "^{tree}", b"")
+
+    def _walk(self, tree: str, prefix: bytes) -> Iterator[Entry]:
+        result = run_git(["ls-tree", "-l", "-z", tree], cwd=self.git_dir, check=False)
+        if result.returncode != 0:
+            yield Entry(prefix.rstrip(b"/") or b".", "file", None, note=f"missing tree object {tree}")
+            return
+        for entry in _parse_ls_tree(result.stdout, prefix, keep_trees=True):
+            if isinstance(entry, _Subtree):
+                yield from self._walk(entry.oid, entry.raw_path + b"/")
+            else:
+                yield entry
+
+    def read(self, entries: Iterable[Entry], limit: int) -> Iterator[Content]:
+        small: list[Entry] = []
+        for entry in entries:
+            if entry.kind != "file":
+                continue
+            if entry.oid is None or entry.size is None:
+                yield Content(entry, None, entry.note or "missing object")
+                continue
+            if entry.size > STREAM_LIMIT:
+                yield from self._flush(small, limit)
+                small = []
+                yield self._read_large(entry, limit)
+            else:
+                small.append(entry)
+                if len(small) >= 4096:
+                    yield from self._flush(small, limit)
+                    small = []
+        yield from self._flush(small, limit)
+
+    def _flush(self, batch: list[Entry], limit: int) -> Iterator[Content]:
+        if not batch:
+            return
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.git_dir, env=git_env(),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdin is not None and proc.stdout is not None
+        writer = threading.Thread(target=_feed, args=(proc.stdin, [e.oid or "" for e in batch]), daemon=True)
+        writer.start()
+        try:
+            for entry in batch:
+                yield _read_one(proc.stdout, entry, limit)
+        finally:
+            proc.stdout.close()
+            proc.kill() if proc.poll() is None else None
+            proc.wait()
+            writer.join()
+
+    def _read_large(self, entry: Entry, limit: int) -> Content:
+        proc = subprocess.Popen(["git", "cat-file", "blob", entry.oid or ""], cwd=self.git_dir,
+                                env=git_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        try:
+            prefix = _read_exactly(proc.stdout, min(limit, entry.size or 0))
+        finally:
+            proc.stdout.close()
+            proc.kill()
+            proc.wait()
+        if len(prefix) < min(limit, entry.size or 0):
+            return Content(entry, None, "missing object")
+        return Content(entry, prefix)
+
+
+def _feed(stdin: IO[bytes], oids: list[str]) -> None:
+    try:
+        for oid in oids:
+            stdin.write(oid.encode() + b"\n")
+        stdin.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the reader stopped early; nothing left to say
+
+
+def _read_exactly(stream: IO[bytes], n: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = n
+    while remaining > 0:
+        chunk = stream.read(min(remaining, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_one(stdout: IO[bytes], entry: Entry, limit: int) -> Content:
+    header = stdout.readline()
+    parts = header.split()
+    if len(parts) == 2 and parts[1] == b"missing":
+        return Content(entry, None, "missing object")
+    if len(parts) != 3:
+        raise SourceError(f"unexpected answer from git cat-file: {header[:80]!r}")
+    size = int(parts[2])
+    keep = min(size, limit)
+    prefix = _read_exactly(stdout, keep)
+    rest = size - keep
+    while rest > 0:  # stream away what we do not keep
+        chunk = stdout.read(min(rest, _CHUNK))
+        if not chunk:
+            break
+        rest -= len(chunk)
+    stdout.read(1)  # the newline after the content
+    return Content(entry, prefix)
+
+
+@dataclass(frozen=True)
+class _Subtree:
+    raw_path: bytes
+    oid: str
+
+
+@overload
+def _parse_ls_tree(out: bytes, prefix: bytes) -> Iterator[Entry]: ...
+@overload
+def _parse_ls_tree(out: bytes, prefix: bytes, *, keep_trees: bool) -> Iterator[Entry | _Subtree]: ...
+def _parse_ls_tree(out: bytes, prefix: bytes, *, keep_trees: bool = False) -> Iterator[Entry | _Subtree]:
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        fields = meta.split()
+        mode, kind, oid = fields[0], fields[1], fields[2].decode()
+        size_text = fields[3] if len(fields) > 3 else b"-"
+        path = prefix + raw_path
+        if kind == b"commit":
+            yield Entry(path, "submodule", None, oid)
+        elif kind == b"tree":
+            if keep_trees:
+                yield _Subtree(path, oid)
+        elif mode == b"120000":
+            yield Entry(path, "symlink", None, oid)
+        elif size_text in (b"BAD", b"-"):
+            yield Entry(path, "file", None, oid, executable=mode == b"100755", note="missing object")
+        else:
+            yield Entry(path, "file", int(size_text), oid, executable=mode == b"100755")
+
+
+class RemoteGitSource(GitSource):
+    """A git remote (``git+https://``, ``git+ssh://``…), fetched shallowly into a temporary repository."""
+
+    kind = "git"
+
+    def __init__(self, url: str, ref: str | None = None) -> None:
+        self._tmp = tempfile.mkdtemp(prefix="census-remote-")
+        try:
+            run_git(["init", "--quiet", "--bare", self._tmp])
+            run_git(["fetch", "--quiet", "--depth=1", "--no-tags", "--", url, ref or "HEAD"], cwd=self._tmp)
+            # Keep the ref name for the record but scan what was fetched.
+            super().__init__(self._tmp, "FETCH_HEAD")
+            self.ref = ref or "HEAD"
+        except SourceError as exc:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise SourceError(f"cannot fetch {scrub(url)}: {exc}") from exc
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
