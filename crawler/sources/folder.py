@@ -44,13 +44,13 @@ class FolderSource(Source):
                 yield entry
 
     def _stat_entry(self, rel: bytes, *, submodule: bool = False) -> Entry | None:
+        if submodule:  # listed whether or not it is checked out
+            return Entry(rel, "submodule", None)
         full = os.path.join(self._root_bytes, rel)
         try:
             st = os.lstat(full)
         except OSError:
             return None  # deleted since it was listed
-        if submodule:
-            return Entry(rel, "submodule", None)
         if stat.S_ISLNK(st.st_mode):
             return Entry(rel, "symlink", None)
         if stat.S_ISDIR(st.st_mode):

@@ -1,0 +1,78 @@
+"""Language data and detection: Linguist's rules on top of go-enry."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from importlib import resources
+
+import enry
+import pytest
+
+from crawler import languages
+
+
+def test_table_matches_go_enry_data() -> None:
+    """Every language of our table that go-enry knows has go-enry's type and colour: the group
+    data (from linguist-languages) and the detector (go-enry) are of the same Linguist data."""
+    table = json.loads(resources.files("crawler.data").joinpath("languages.json").read_text())["languages"]
+    unknown = [name for name in table if enry.get_language_type(name) == "unknown"]
+    assert len(unknown) <= 2, unknown  # ArkTS is in linguist-languages 9.2.0 but not in go-enry
+    for name, info in table.items():
+        if name in unknown:
+            continue
+        assert enry.get_language_type(name) == info["type"], name
+        if info["color"]:
+            assert enry.get_color(name).lower() == info["color"].lower(), name
+
+
+@pytest.mark.parametrize(("name", "group"), [
+    ("TSX", "TypeScript"), ("Python", "Python"), ("HTML+ERB", "HTML"), ("Jupyter Notebook", "Jupyter Notebook"),
+])
+def test_groups(name: str, group: str) -> None:
+    assert languages.language(name).group == group
+
+
+@pytest.mark.parametrize(("alias", "name"), [
+    ("python", "Python"), ("C++", "C++"), ("cpp", "C++"), ("objective-c", "Objective-C"),
+    ("Jupyter Notebook", "Jupyter Notebook"), ("jupyter-notebook", "Jupyter Notebook"),
+    ("python,extra", "Python"), ("", None), ("no-such-language", None),
+])
+def test_find_by_alias(alias: str, name: str | None) -> None:
+    found = languages.find_by_alias(alias)
+    assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize(("prefix", "binary"), [
+    (b"int x;\n", False), (b"int x;\0", True), (b"", False), (b"\0", True),
+    (b"\x89PNG\r\n\x1a\nint", True), (b"GIF89a text", True), (b"%PDF- text", True), (b"\xff\xd8\xff x", True),
+    (b"%!PS-Adobe-3.0\0", False), ("int x;".encode("utf-16"), False), ("int x;".encode("utf-32"), False),
+    ("int x;".encode("utf-16-le"), True), (b"caf\xe9 latin-1\n", False),
+])
+def test_is_binary_follows_charlock(prefix: bytes, binary: bool) -> None:
+    assert languages.is_binary(prefix) is binary
+
+
+@pytest.mark.parametrize(("path", "content", "expected"), [
+    ("a.h", b"#include <stdio.h>\nint main(void) { return 0; }\n", "C"),
+    ("a.h", b"#include <iostream>\nnamespace x { class A { public: A(); }; }\ntemplate<typename T> T f();\n", "C++"),
+    ("a.h", b"#import <Foundation/Foundation.h>\n@interface Foo : NSObject\n@end\n", "Objective-C"),
+    ("script", b"#!/usr/bin/env python3\nprint(1)\n", "Python"),
+    ("x.txt", b"# vim: set ft=ruby:\nputs 1\n", "Ruby"),
+    ("Makefile", b"all:\n\ttrue\n", "Makefile"),
+    ("u.c", "int x; // é\n".encode("utf-16"), "C"),
+    ("ps.c", b"%!PS-Adobe- int x;\0\n", "C"),
+    ("e.c", b"", None),
+    ("b.c", b"int\0x", None),
+])
+def test_detect(path: str, content: bytes, expected: str | None) -> None:
+    assert languages.detect(path, content) == expected
+
+
+def test_bom_constants_cover_both_endians() -> None:
+    assert languages.is_binary(codecs.BOM_UTF16_BE + "a".encode("utf-16-be")) is False
+
+
+def test_data_version_names_detector_and_groups() -> None:
+    version = languages.data_version()
+    assert "go-enry" in version["detector"] and "linguist-languages" in version["groups"]
