@@ -29,7 +29,7 @@ def breakdown(files: pl.DataFrame, by: list[str] | None = None) -> pl.DataFrame:
         .agg(pl.len().cast(pl.Int64).alias("files"), *sums)
         .rename({"group": "language"})
     )
-    total = pl.col("bytes").sum().over(keys)
+    total = pl.col("bytes").sum().over(keys) if keys else pl.col("bytes").sum()
     types = {g: _group_type(g) for g in table["language"].unique().to_list()}
     table = table.with_columns(
         pl.col("language").replace_strict(types, default=None, return_dtype=pl.String).alias("type"),

@@ -111,11 +111,9 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     keys = {"component": ["project", "repo", "commit", "component"], "repo": ["project", "repo", "commit"],
             "project": ["project"], "language": []}[args.by]
     table = snap.breakdown if args.by == "component" else breakdown(snap.files, by=keys)
-    columns = [k for k in keys if k != "commit"]
-    if args.format == "table":
-        table = table.with_columns(pl.col("commit").str.slice(0, 12)) if "commit" in table.columns else table
-        columns = [*keys]
-    columns += ["language", "type", "files", "bytes", "share"]
+    if args.format == "table" and "commit" in keys:  # full ids in machine formats, short ones for people
+        table = table.with_columns(pl.col("commit").str.slice(0, 10))
+    columns = [*keys, "language", "type", "files", "bytes", "share"]
     if table["code"].is_not_null().any():
         columns[-1:-1] = ["lines", "code", "comments", "blanks"]
     print(render(table.select(columns), args.format, console=console,

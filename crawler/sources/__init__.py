@@ -20,15 +20,16 @@ def _git_root(path: Path) -> str | None:
 
     A folder inside a repository is not the repository: it is scanned as a plain folder.
     """
-    out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel"],
-                  cwd=path, check=False)
+    out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path, check=False)
     if out.returncode != 0:
         return None
-    lines = out.stdout.decode("utf-8", "surrogateescape").splitlines()
+    bare, git_dir = out.stdout.decode("utf-8", "surrogateescape").splitlines()[:2]
     here = path.resolve()
-    if lines and lines[0] == "true":
-        return "bare" if len(lines) > 1 and Path(lines[1]).resolve() == here else None
-    return "worktree" if len(lines) > 2 and Path(lines[2]).resolve() == here else None
+    if bare == "true":
+        return "bare" if Path(git_dir).resolve() == here else None
+    top = run_git(["rev-parse", "--show-toplevel"], cwd=path, check=False)
+    found = top.stdout.decode("utf-8", "surrogateescape").strip()
+    return "worktree" if top.returncode == 0 and Path(found).resolve() == here else None
 
 
 def open_source(spec: RepoSpec, *, worktree: bool = False) -> Source:

@@ -1,0 +1,161 @@
+"""The census of one repository and of a list: per-file rows, repos rows, breakdown."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from crawler.census import ScanOptions, Target, assemble, run, scan, scan_repo
+from crawler.specs import parse_spec
+from tests.conftest import MakeRepo, Submodule, Symlink, git
+
+TOKENIZERS = {
+    "Cargo.toml": "[workspace]\nmembers = ['tokenizers']\n",
+    "tokenizers/Cargo.toml": "[package]\nname = 'tokenizers'\n",
+    "tokenizers/src/lib.rs": "pub fn encode() -> u32 { 1 }\n" * 10,
+    "bindings/python/pyproject.toml": "[project]\nname = 'tokenizers'\n",
+    "bindings/python/src/lib.rs": "use pyo3::prelude::*;\n" * 4,
+    "bindings/python/py_src/tokenizers/__init__.py": "from .tokenizers import *\n" * 3,
+    "bindings/node/package.json": '{"name": "tokenizers"}\n',
+    "bindings/node/index.js": "module.exports = require('./lib');\n",
+    "bindings/node/lib/index.d.ts": "export declare function encode(): number;\n",
+    "docs/source/conf.py": "project = 'x'\n",
+    "README.md": "# tokenizers\n",
+}
+
+
+def target(path: Path, components: object = "auto", name: str = "tokenizers") -> Target:
+    return Target("Hugging Face", parse_spec(str(path)), name, components)  # type: ignore[arg-type]
+
+
+def test_scan_repo_rows(make_repo: MakeRepo) -> None:
+    repo = make_repo(TOKENIZERS)
+    result = scan_repo(target(repo))
+    assert result.repo["status"] == "ok" and result.repo["commit"] == git(repo, "rev-parse", "HEAD")
+    assert result.repo["files"] == len(TOKENIZERS)
+    assert result.repo["bytes"] == sum(len(v) for v in TOKENIZERS.values())
+    files = result.files.sort("path")
+    rows = {r["path"]: r for r in files.to_dicts()}
+    assert rows["tokenizers/src/lib.rs"]["component"] == "tokenizers"
+    assert rows["bindings/python/src/lib.rs"]["component"] == "bindings/python"
+    assert rows["bindings/node/lib/index.d.ts"]["component"] == "bindings/node"
+    assert rows["bindings/node/lib/index.d.ts"]["language"] == "TypeScript"
+    assert rows["docs/source/conf.py"]["documentation"] and not rows["docs/source/conf.py"]["counted"]
+    assert rows["README.md"]["type"] == "prose" and not rows["README.md"]["counted"]
+    assert rows["tokenizers/src/lib.rs"]["oid"] == git(repo, "rev-parse", "HEAD:tokenizers/src/lib.rs")
+    assert set(files["commit"]) == {result.repo["commit"]}
+
+
+def test_breakdown_shares_per_component(make_repo: MakeRepo) -> None:
+    repo = make_repo(TOKENIZERS)
+    _, files, table = assemble([scan_repo(target(repo))])
+    python = table.filter(pl.col("component") == "bindings/python").sort("language")
+    assert python["language"].to_list() == ["Python", "Rust"]
+    rust = len(TOKENIZERS["bindings/python/src/lib.rs"])
+    py = len(TOKENIZERS["bindings/python/py_src/tokenizers/__init__.py"])
+    assert python["bytes"].to_list() == [py, rust]
+    assert python["share"].to_list() == [py / (py + rust), rust / (py + rust)]
+    assert table.group_by("component").agg(pl.col("share").sum())["share"].round(9).to_list() == [1.0] * 3
+    # Every total derives from per-file rows.
+    assert table["bytes"].sum() == files.filter(pl.col("counted"))["bytes"].sum()
+
+
+def test_explicit_components(make_repo: MakeRepo) -> None:
+    repo = make_repo(TOKENIZERS)
+    comps = {"core": "tokenizers/", "python": "bindings/python/", "node": "bindings/node/"}
+    table = assemble([scan_repo(target(repo, comps))])[2]
+    assert set(table["component"]) == {"core", "python", "node"}
+
+
+def test_gitattributes_nested_and_overrides(make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        ".gitattributes": "gen/** linguist-generated\n*.txt linguist-language=Python\n",
+        "gen/a.py": "a = 1\n", "src/b.py": "b = 2\n", "tool.txt": "print(1)\n",
+        "third/.gitattributes": "*.py linguist-vendored\n", "third/c.py": "c = 3\n",
+        "third/keep/.gitattributes": "*.py -linguist-vendored\n", "third/keep/d.py": "d = 4\n",
+        "data/x.json": '{"a": 1}\n', "data/.gitattributes": "*.json linguist-detectable\n",
+        "docs/e.py": "e = 5\n", ".gitattributes-not": "x\n",
+    })
+    files = scan_repo(target(repo)).files
+    counted = set(files.filter(pl.col("counted"))["path"])
+    assert counted == {"src/b.py", "tool.txt", "third/keep/d.py", "data/x.json"}
+    flags = {r["path"]: r for r in files.to_dicts()}
+    assert flags["gen/a.py"]["generated"] and flags["third/c.py"]["vendored"]
+    assert flags["tool.txt"]["language"] == "Python"
+
+
+def test_hazards_recorded_never_fatal(make_repo: MakeRepo) -> None:
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 99999\n"
+    repo = make_repo({
+        "main.c": "int main(void) { return 0; }\n", "link": Symlink("/etc/passwd"), "vendor/lib": Submodule(),
+        "model.py": pointer, b"caf\xe9.py": b"x = 1\n", "blob.bin": b"\0\1\2" * 100, "empty.py": b"",
+        "crlf.py": b"a = 1\r\nb = 2\r\n", "A.py": b"a = 1\n", "a.py": b"a = 2\n",
+    })
+    oid = git(repo, "rev-parse", "HEAD:main.c")
+    os.remove(repo / ".git" / "objects" / oid[:2] / oid[2:])
+    result = scan_repo(target(repo))
+    assert result.repo["status"] == "ok"
+    rows = {r["path"]: r for r in result.files.to_dicts()}
+    assert rows["link"]["kind"] == "symlink" and rows["link"]["bytes"] is None and not rows["link"]["counted"]
+    assert rows["vendor/lib"]["kind"] == "submodule" and rows["vendor/lib"]["bytes"] is None
+    assert rows["model.py"]["lfs"] and "LFS" in rows["model.py"]["note"]
+    assert rows["caf\\xe9.py"]["counted"] and "not valid UTF-8" in rows["caf\\xe9.py"]["note"]
+    assert rows["blob.bin"]["binary"] and not rows["blob.bin"]["counted"]
+    assert rows["empty.py"]["language"] is None and rows["empty.py"]["bytes"] == 0
+    assert rows["crlf.py"]["language"] == "Python"
+    assert rows["A.py"]["counted"] and rows["a.py"]["counted"]
+    assert rows["main.c"]["note"] == "missing object" and rows["main.c"]["bytes"] is None
+    assert result.repo["files"] == 8  # regular files only: not the symlink, not the submodule
+
+
+def test_failures_are_rows_not_exceptions(tmp_path: Path, make_repo: MakeRepo) -> None:
+    good = make_repo({"a.py": "1\n"})
+    (tmp_path / "plain").mkdir()
+    targets = [
+        Target("p", parse_spec(str(tmp_path / "missing")), "missing"),
+        Target("p", parse_spec(f"{good}@no-such-ref"), "badref"),
+        Target("p", parse_spec(str(good)), "good"),
+        Target("p", parse_spec("octo/cat"), "octo/cat"),
+    ]
+    results = run(targets, ScanOptions(jobs=2))
+    statuses = [(r.repo["repo"], r.repo["status"]) for r in results]
+    assert statuses == [("missing", "failed"), ("badref", "failed"), ("good", "ok"), ("octo/cat", "failed")]
+    assert "no such path" in results[0].repo["error"] and "unknown ref" in results[1].repo["error"]
+
+
+def test_empty_repository_status(tmp_path: Path) -> None:
+    repo = tmp_path / "e"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    result = scan_repo(Target("p", parse_spec(str(repo)), "e"))
+    assert result.repo["status"] == "empty" and result.files.is_empty()
+
+
+def test_clone_and_bare_give_identical_rows(make_repo: MakeRepo, tmp_path: Path) -> None:
+    work = make_repo(TOKENIZERS, name="tok")
+    bare = tmp_path / "tok.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    a = scan_repo(Target("p", parse_spec(str(work)), "tok")).files
+    b = scan_repo(Target("p", parse_spec(f"git+file://{bare}"), "tok")).files
+    assert_frame_equal(a, b, check_row_order=False)
+
+
+def test_worktree_option(make_repo: MakeRepo) -> None:
+    repo = make_repo({"a.py": "a = 1\n"})
+    (repo / "b.rs").write_text("fn main() {}\n")
+    committed = scan_repo(target(repo)).files
+    on_disk = scan_repo(target(repo), ScanOptions(worktree=True)).files
+    assert set(committed["path"]) == {"a.py"} and set(on_disk["path"]) == {"a.py", "b.rs"}
+
+
+def test_scan_writes_a_snapshot(make_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = make_repo(TOKENIZERS)
+    events: list[str] = []
+    snap = scan([target(repo)], out=str(tmp_path / "out"), label="first run",
+                progress=lambda event, _payload: events.append(event))
+    assert snap.path.parent == tmp_path / "out" / "snapshots" and snap.id.endswith("-first-run")
+    assert events[0] == "start" and events[-1] == "done" and "files" in events
+    assert snap.files.height == len(TOKENIZERS)

@@ -1,0 +1,110 @@
+"""The census command: output, formats and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from crawler.cli import main
+from tests.conftest import MakeRepo
+
+REPO = {"src/main.rs": "fn main() { println!(\"hi\"); }\n" * 5, "py/pyproject.toml": "[project]\nname='x'\n",
+        "py/x/__init__.py": "import os\n" * 3, "README.md": "# x\n"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scan_prints_snapshot_path_last(make_repo: MakeRepo, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(REPO)
+    code, out, err = run(capsys, "scan", "--repo", str(repo), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    last = out.strip().splitlines()[-1]
+    assert Path(last).parent == tmp_path / "out" / "snapshots" and (Path(last) / "manifest.json").exists()
+
+
+def test_scan_exit_1_when_a_repository_fails(make_repo: MakeRepo, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(REPO)
+    code, out, _ = run(capsys, "scan", "--repo", str(repo), "--repo", str(tmp_path / "nope"), "--out",
+                       str(tmp_path / "out"))
+    assert code == 1
+    assert "no such path" in out and Path(out.strip().splitlines()[-1]).is_dir()
+    repos = pl.read_parquet(Path(out.strip().splitlines()[-1]) / "repos.parquet")
+    assert sorted(repos["status"]) == ["failed", "ok"]
+
+
+@pytest.mark.parametrize("argv", [["scan"], ["scan", "--repo", "not a spec"], ["scan", "--jobs", "0", "--repo", "."],
+                                  ["nosuchcommand"], ["show", "--by", "planet"]])
+def test_bad_usage_exit_2_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        code = main(argv)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("census: ") and len(err.splitlines()) == 1
+
+
+def test_bad_config_exit_2_names_file_line_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[project]]\nname = "p"\nrepos = ["x/y"]\nwhat = 1\n')
+    code, _, err = run(capsys, "scan", str(config), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.strip() == f"census: {config}:4: project[0].what: unknown key (expected one of: " \
+        "components, description, name, repo, repos)"
+    assert not (tmp_path / "out").exists()
+
+
+def test_snapshots_and_show(make_repo: MakeRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(REPO)
+    out_dir = str(tmp_path / "out")
+    assert run(capsys, "snapshots", "--out", out_dir)[1].startswith("no snapshots")
+    run(capsys, "scan", "--repo", str(repo), "--out", out_dir, "--label", "one")
+    code, out, _ = run(capsys, "snapshots", "--out", out_dir, "--format", "csv")
+    listed = pl.read_csv(io.StringIO(out))
+    assert code == 0 and listed["label"].to_list() == ["one"]
+    snap_id = listed["id"][0]
+
+    code, out, _ = run(capsys, "show", "--out", out_dir)
+    assert code == 0 and "Rust" in out and "Python" in out and snap_id in out
+
+    code, out, _ = run(capsys, "show", snap_id, "--out", out_dir, "--by", "language", "--format", "csv")
+    table = pl.read_csv(io.StringIO(out))
+    assert table.columns == ["language", "type", "files", "bytes", "share"]
+    assert table.filter(pl.col("language") == "Rust")["bytes"].item() == len(REPO["src/main.rs"])
+
+    code, out, _ = run(capsys, "show", "--out", out_dir, "--format", "json")
+    rows = json.loads(out)
+    assert {r["component"] for r in rows} == {".", "py"} and all("commit" in r for r in rows)
+
+    code, out, _ = run(capsys, "show", "--out", out_dir, "--by", "repo", "--format", "md")
+    assert out.splitlines()[2].startswith("| project | repo |")
+
+    code, _, err = run(capsys, "show", "nope", "--out", out_dir)
+    assert code == 2 and "no snapshot 'nope'" in err
+
+
+def test_python_dash_m(make_repo: MakeRepo, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "crawler", "snapshots", "--out", str(tmp_path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "no snapshots" in result.stdout
+
+
+def test_local_example_config_scans_this_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    code, out, err = run(capsys, "scan", str(root / "config" / "local-example.toml"), "--out", str(tmp_path))
+    assert code == 0, err
+    snap = Path(out.strip().splitlines()[-1])
+    files = pl.read_parquet(snap / "files.parquet")
+    assert files.filter(pl.col("path") == "crawler/cli.py")["component"].item() == "crawler"
