@@ -134,11 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CensusError as exc:
         print(f"census: {exc}", file=sys.stderr)
         return EXIT_PARTIAL
+    except BrokenPipeError:  # `census show | head`: the reader has what it wanted
+        return EXIT_OK
     except KeyboardInterrupt:
         print("census: interrupted; no snapshot was written", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except OSError as exc:  # the machine, not the input: a full disk, a folder we may not write
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"census: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PARTIAL
 
 
 if __name__ == "__main__":

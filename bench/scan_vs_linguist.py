@@ -1,0 +1,232 @@
+"""Time ``census scan`` against GitHub Linguist's ``github-linguist --breakdown --json``.
+
+For each repository path given, both tools read the same repository in the same run, one after
+the other, ``--repeat`` times (after ``--warmup`` untimed runs of each); the table shows the
+median of the timed runs (``--best`` for the fastest instead) and the ratio linguist / census,
+so a ratio above 1 means census is faster.
+
+* census: ``census scan --repo PATH --out TMPDIR --jobs N`` (a fresh output folder per run;
+  the ``census`` command from ``PATH``, else ``python -m crawler``). Its ``files`` column is the
+  number of regular files in the snapshot's ``repos`` row.
+* linguist: ``github-linguist --breakdown --json PATH``, which reads a repository's ``HEAD``
+  (bare or not) through libgit2.
+
+Both are timed as whole processes (start-up included), as a user would run them. A tool that
+fails is shown as ``failed`` with its last error line. ``--clone-bare`` lets census read a bare
+repository through an untimed ``git clone --shared --no-checkout`` of it (same commit, no copy
+of the objects), for census versions that do not recognise bare repositories.
+
+Exit status: 0 when every run of both tools succeeded, 1 when some failed, 2 when
+``github-linguist`` is not installed or an argument is wrong.
+
+    python bench/scan_vs_linguist.py /path/to/repo.git [/path/to/other ...] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    """The timed runs of one repository."""
+
+    repo: str
+    files: int | None = None
+    census_s: list[float] = field(default_factory=list)
+    linguist_s: list[float] = field(default_factory=list)
+    census_error: str | None = None
+    linguist_error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1][:160] if lines else "no output"
+
+
+def _timed(cmd: Sequence[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, proc
+
+
+def census_command() -> list[str]:
+    """The ``census`` command: the installed script, or this interpreter's ``-m crawler``."""
+    found = shutil.which("census")
+    return [found] if found else [sys.executable, "-m", "crawler"]
+
+
+def is_bare(path: str) -> bool:
+    """True when ``path`` is the top of a bare git repository."""
+    proc = subprocess.run(["git", "rev-parse", "--is-bare-repository"], cwd=path, capture_output=True,
+                          text=True, check=False)
+    return proc.returncode == 0 and proc.stdout.strip() == "true"
+
+
+def census_snapshot_row(out: str) -> dict[str, object]:
+    """The ``repos`` row of the one snapshot under ``out`` (read with polars)."""
+    import polars as pl  # a census dependency: present wherever census runs
+
+    found = [os.path.join(root, "repos.parquet") for root, _, names in os.walk(out) if "repos.parquet" in names]
+    if len(found) != 1:
+        raise RuntimeError(f"expected one snapshot under {out}, found {len(found)}")
+    rows = pl.read_parquet(found[0]).to_dicts()
+    if len(rows) != 1:
+        raise RuntimeError(f"expected one repository row, found {len(rows)}")
+    return rows[0]
+
+
+def run_census(census: Sequence[str], path: str, jobs: int) -> tuple[float, str | None, dict[str, object] | None]:
+    """One timed ``census scan``: (seconds, error or None, the snapshot's repos row)."""
+    with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
+        seconds, proc = _timed([*census, "scan", "--repo", path, "--out", out, "--jobs", str(jobs)])
+        if proc.returncode != 0:
+            return seconds, f"exit {proc.returncode}: {_last_line(proc.stderr or proc.stdout)}", None
+        row = census_snapshot_row(out)
+        if row.get("status") != "ok":
+            return seconds, f"status {row.get('status')}: {row.get('error')}", row
+        return seconds, None, row
+
+
+def run_linguist(linguist: str, path: str) -> tuple[float, str | None]:
+    """One timed ``github-linguist --breakdown --json``: (seconds, error or None)."""
+    seconds, proc = _timed([linguist, "--breakdown", "--json", path])
+    if proc.returncode != 0:
+        return seconds, f"exit {proc.returncode}: {_first_error(proc.stderr)}"
+    try:
+        json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return seconds, "output is not JSON"
+    return seconds, None
+
+
+def _first_error(stderr: str) -> str:
+    """Ruby prints the exception on the first line and the backtrace after it."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    return lines[0][:160] if lines else "no output"
+
+
+def shared_clone(path: str, into: str) -> str:
+    """An untimed ``git clone --shared --no-checkout`` of ``path`` (same HEAD, objects not copied)."""
+    target = os.path.join(into, os.path.basename(os.path.normpath(path)).removesuffix(".git") or "repo")
+    subprocess.run(["git", "clone", "--quiet", "--shared", "--no-checkout", path, target], check=True,
+                   capture_output=True)
+    return target
+
+
+def bench_one(path: str, *, census: Sequence[str], linguist: str, repeat: int, warmup: int, jobs: int,
+              clone_bare: bool, scratch: str) -> Result:
+    """Time both tools on ``path``, alternating them so that neither gets a warmer cache."""
+    result = Result(repo=path)
+    census_path = path
+    bare = is_bare(path)
+    if bare and clone_bare:
+        census_path = shared_clone(path, scratch)
+    for i in range(warmup + repeat):
+        c_seconds, c_error, row = run_census(census, census_path, jobs)
+        l_seconds, l_error = run_linguist(linguist, path)
+        if row is not None:
+            result.files = int(str(row.get("files") or 0))
+            if bare and row.get("kind") != "git":
+                warning = f"census read the bare repository as a {row.get('kind')!r}, not as git"
+                if warning not in result.warnings:
+                    result.warnings.append(warning + " (try --clone-bare)")
+        result.census_error = result.census_error or c_error
+        result.linguist_error = result.linguist_error or l_error
+        if i >= warmup:
+            result.census_s.append(c_seconds)
+            result.linguist_s.append(l_seconds)
+    return result
+
+
+def summary(values: list[float], best: bool) -> float:
+    return min(values) if best else statistics.median(values)
+
+
+def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
+    """The results as a plain-text table (rich's if installed)."""
+    stat = "best" if best else "median"
+    header = ["repository", "files", f"census s ({stat})", f"linguist s ({stat})", "ratio (linguist/census)"]
+    rows: list[list[str]] = []
+    for r in results:
+        census = "failed" if r.census_error else f"{summary(r.census_s, best):.2f}"
+        linguist = "failed" if r.linguist_error else f"{summary(r.linguist_s, best):.2f}"
+        ratio = ("-" if r.census_error or r.linguist_error
+                 else f"{summary(r.linguist_s, best) / summary(r.census_s, best):.2f}")
+        files = "-" if r.files is None else f"{r.files:,}"
+        rows.append([r.repo, files, census, linguist, ratio])
+    caption = f"{stat} of {repeat} timed run(s) per tool; whole processes, start-up included"
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+        print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        for row in rows:
+            print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(caption)
+    else:
+        table = Table(*header, caption=caption)
+        for column in table.columns[1:]:
+            column.justify = "right"
+        for row in rows:
+            table.add_row(*row)
+        Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
+    for r in results:
+        for note in ([f"census failed: {r.census_error}"] if r.census_error else []) + \
+                    ([f"linguist failed: {r.linguist_error}"] if r.linguist_error else []) + r.warnings:
+            print(f"{r.repo}: {note}", file=sys.stderr)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time `census scan` against `github-linguist --breakdown --json` on the same repositories.",
+        epilog="Exit status: 0 all runs succeeded, 1 some failed, 2 github-linguist missing or bad arguments.")
+    parser.add_argument("repos", nargs="+", metavar="PATH", help="git repositories (bare or not) to scan")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool and repository (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each tool first (default 1)")
+    parser.add_argument("--best", action="store_true", help="report the fastest run instead of the median")
+    parser.add_argument("--jobs", type=int, default=1, help="census --jobs (default 1)")
+    parser.add_argument("--clone-bare", action="store_true",
+                        help="census reads a bare repository through an untimed shared, no-checkout clone")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.warmup < 0 or args.jobs < 1:
+        parser.error("--repeat and --jobs must be at least 1, --warmup at least 0")
+    for path in args.repos:
+        if not os.path.isdir(path):
+            parser.error(f"not a folder: {path}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    linguist = shutil.which("github-linguist")
+    if linguist is None:
+        print("github-linguist is not installed (apt-get install ruby-github-linguist)", file=sys.stderr)
+        return 2
+    census = census_command()
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="census-bench-clones-") as scratch:
+        for path in args.repos:
+            print(f"timing {path} …", file=sys.stderr)
+            results.append(bench_one(os.path.abspath(path), census=census, linguist=linguist, repeat=args.repeat,
+                                     warmup=args.warmup, jobs=args.jobs, clone_bare=args.clone_bare,
+                                     scratch=scratch))
+    print_table(results, best=args.best, repeat=args.repeat)
+    return 1 if any(r.census_error or r.linguist_error for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
