@@ -13,15 +13,30 @@ from crawler.config import Config, load_config
 __all__ = ["Config", "ScanOptions", "Target", "load", "load_config", "scan", "scan_config",
            "scan_specs", "snapshots", "targets_for"]
 from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
-from crawler.specs import parse_spec
+from crawler.specs import RepoSpec, parse_spec
+
+
+def _distinct_names(specs: list[RepoSpec]) -> list[str]:
+    """Names for ``--repo`` specs; local folders that share a name get their parents' too
+    (``a/repo`` and ``b/repo``), so that no two become one project."""
+    names = [s.name for s in specs]
+    for depth in range(2, 8):
+        clashes = {n for n in names if names.count(n) > 1}
+        if not clashes:
+            break
+        for i, spec in enumerate(specs):
+            if names[i] in clashes and spec.kind in ("local", "remote"):
+                parts = [p for p in spec.location.rstrip("/").split("/") if p]
+                names[i] = "/".join([*parts[-depth:-1], spec.name])
+    return names
 
 
 def targets_for(config: Config | None, specs: Iterable[str] = ()) -> list[Target]:
     """The repositories to scan: the config's, then ``--repo`` specs (each its own project)."""
     targets = config.targets() if config else []
-    for text in specs:
-        spec = parse_spec(text)
-        targets.append(Target(spec.name, spec, spec.name))
+    parsed = [parse_spec(text) for text in specs]
+    for spec, name in zip(parsed, _distinct_names(parsed), strict=True):
+        targets.append(Target(name, spec, name))
     return targets
 
 

@@ -54,8 +54,8 @@ def _boolean(value: AttrValue) -> bool:
     return value is not False and value != "false"
 
 
-def classify(path: str, prefix: bytes, attributes: dict[str, AttrValue]) -> Classification:
-    """Classify the file at ``path`` whose first 128 KiB are ``prefix``."""
+def classify(path: str, prefix: bytes, attributes: dict[str, AttrValue], size: int | None = None) -> Classification:
+    """Classify the file at ``path`` of ``size`` bytes (default: the prefix's) whose first 128 KiB are ``prefix``."""
     binary = languages.is_binary(prefix)
 
     vendored_attr = attributes.get("linguist-vendored")
@@ -71,7 +71,7 @@ def classify(path: str, prefix: bytes, attributes: dict[str, AttrValue]) -> Clas
         found = languages.find_by_alias(lang_attr) if isinstance(lang_attr, str) else None
         name = found.name if found else None
     else:
-        name = languages.detect(path, prefix)
+        name = languages.detect(path, prefix, size)
 
     info = languages.language(name) if name else None
     detectable_attr = attributes.get("linguist-detectable")

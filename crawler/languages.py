@@ -12,8 +12,12 @@ Where go-enry and Linguist differ, this module follows Linguist (7.22 observed, 
   UTF-16 files binary. ``is_binary`` reproduces charlock's rule; UTF-16/32 text is decoded to
   UTF-8 before go-enry sees it.
 * empty files have no language in Linguist; go-enry may still guess from the name.
-* Linguist reads at most 128 KiB of a blob (``LazyBlob::MAX_SIZE``) for every content rule;
-  callers pass that prefix, so heuristics, the classifier and ``generated`` see what Linguist sees.
+* Linguist reads at most 128 KiB of a blob (``LazyBlob::MAX_SIZE``): the binary test, the
+  modeline search (first and last five lines of those 128 KiB) and ``generated`` see that much,
+  but the heuristics and the classifier only the first 50 KiB (``HEURISTICS_CONSIDER_BYTES``,
+  ``CLASSIFIER_CONSIDER_BYTES``). go-enry applies every strategy to whatever it is given, so
+  ``detect`` asks for the modeline on 128 KiB first, then runs the chain on 50 KiB.
+* Files over 1 MiB are not "viewable" to Linguist: it looks for no modeline in them.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ import enry
 
 # Linguist reads this much of a blob for every content-based rule (LazyBlob::MAX_SIZE).
 CONTENT_PREFIX = 128 * 1024
+# Its heuristics and classifier look at this much of it (HEURISTICS_/CLASSIFIER_CONSIDER_BYTES).
+CONSIDER_BYTES = 50 * 1024
+# Above this size a blob is not "viewable": no modeline is searched (BlobHelper#large?).
+VIEWABLE_SIZE = 1024 * 1024
 # The language types that count on the language bar (BlobHelper::DETECTABLE_TYPES).
 DETECTABLE_TYPES = frozenset({"programming", "markup"})
 
@@ -115,19 +123,23 @@ def _as_utf8(prefix: bytes) -> bytes:
     return prefix
 
 
-def detect(path: str, prefix: bytes) -> str | None:
-    """Linguist's ``Language.detect`` for a blob whose first 128 KiB is ``prefix``.
+def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
+    """Linguist's ``Language.detect`` for a blob of ``size`` bytes whose first 128 KiB is ``prefix``.
 
     ``None`` for binary and empty blobs, as in Linguist. The strategies (modeline, filename,
     shebang, extension, XML, manpage, heuristics, classifier) run in Linguist's order inside
-    go-enry.
+    go-enry; each sees as much of the blob as Linguist lets it see.
     """
     if not prefix or is_binary(prefix):
         return None
     text = _as_utf8(prefix)
     if b"\0" in text:  # text to charlock (``%!PS-Adobe-``), binary to go-enry: hide the NULs
         text = text.replace(b"\0", b" ")
-    return enry.get_language(path, text) or None
+    if (size if size is not None else len(prefix)) <= VIEWABLE_SIZE and b"UseVimball" not in text[:4096]:
+        by_modeline = enry.get_language_by_modeline(text).language
+        if by_modeline:
+            return str(by_modeline)
+    return enry.get_language(path, text[:CONSIDER_BYTES]) or None
 
 
 def is_vendored(path: str) -> bool:

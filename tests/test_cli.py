@@ -108,3 +108,12 @@ def test_local_example_config_scans_this_checkout(tmp_path: Path, capsys: pytest
     snap = Path(out.strip().splitlines()[-1])
     files = pl.read_parquet(snap / "files.parquet")
     assert files.filter(pl.col("path") == "crawler/cli.py")["component"].item() == "crawler"
+
+
+def test_repos_with_the_same_folder_name_stay_apart(make_repo: MakeRepo, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    a = make_repo({"a.py": "1\n"}, name="a/repo")
+    b = make_repo({"b.rs": "fn main() {}\n"}, name="b/repo")
+    code, out, _ = run(capsys, "scan", "--repo", str(a), "--repo", str(b), "--out", str(tmp_path / "out"))
+    repos = pl.read_parquet(Path(out.strip().splitlines()[-1]) / "repos.parquet")
+    assert code == 0 and sorted(repos["project"]) == ["a/repo", "b/repo"] == sorted(repos["repo"])

@@ -69,6 +69,15 @@ def test_detect(path: str, content: bytes, expected: str | None) -> None:
     assert languages.detect(path, content) == expected
 
 
+def test_heuristics_see_50_kib_and_the_modeline_128_kib() -> None:
+    late_cpp = b"int f(int x);\n" * 4000 + b"class Foo { public: int x; };\n"  # C++ only after 50 KiB
+    assert languages.detect("a.h", late_cpp) == "C"
+    assert languages.detect("a.h", b"int f(int x);\n" * 2000 + b"class Foo { public: int x; };\n") == "C++"
+    footer = b"words\n" * 15_000 + b"# vim: set ft=ruby:\n"  # modeline in the last lines of 90 KB
+    assert languages.detect("notes.txt", footer) == "Ruby"
+    assert languages.detect("notes.txt", footer, size=2 * 1024 * 1024) != "Ruby"  # not viewable: no modeline
+
+
 def test_bom_constants_cover_both_endians() -> None:
     assert languages.is_binary(codecs.BOM_UTF16_BE + "a".encode("utf-16-be")) is False
 

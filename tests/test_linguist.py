@@ -48,6 +48,9 @@ EDGE_CASES: dict[str | bytes, object] = {
     "bin/run": b"#!/bin/bash\necho run\n",
     "misc/ruby.txt": b"# vim: set ft=ruby:\nputs 1\n",
     "crlf/win.py": b"import sys\r\nprint(sys.argv)\r\n",
+    # heuristics and the classifier see 50 KiB; the modeline search sees the ends of 128 KiB
+    "src/late_cpp.h": b"int c_function(int x);\n" * 2600 + b"class Foo {\n  public:\n    int x;\n};\n",
+    "src/footer.txt": b"plain words here\n" * 5000 + b"# vim: set ft=python:\n",
     "src/latin1.c": b"/* caf\xe9 */ int x;\n",
     # data and prose do not count
     "config.json": b'{"a": 1}\n', "settings.yaml": b"a: 1\n", "README.md": b"# Title\n\ntext\n",
