@@ -8,6 +8,7 @@ machines and the results concatenated. ``scan`` runs it over a list (threads, bo
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,35 +18,41 @@ from typing import Any
 
 import polars as pl
 
-from crawler import languages
+from crawler import __version__, languages
 from crawler.aggregate import breakdown
 from crawler.classify import LINGUIST_ATTRIBUTES, classify
 from crawler.components import Components, ComponentSetting
-from crawler.errors import CensusError, InputError
+from crawler.errors import CensusError, EmptyRepositoryError, InputError, SourceError
 from crawler.gitattributes import GitAttributes
-from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, write_snapshot
+from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, write_snapshot
 from crawler.sources import Entry, Source, open_source
+from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, languages_json
 from crawler.specs import RepoSpec
 
 FileCallback = Callable[[int], None]
+REUSABLE = ("ok", "unchanged")
 
 
 @dataclass(frozen=True)
 class Target:
-    """One repository to scan, as a project list names it."""
+    """One repository to scan, as a project list names it (``filters``: for ``github:OWNER``)."""
 
     project: str
     spec: RepoSpec
     name: str
     components: ComponentSetting = "auto"
+    filters: OwnerFilters | None = None
 
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """How to scan: ``worktree`` reads files on disk instead of the committed tree."""
+    """How to scan: ``worktree`` reads files on disk instead of the committed tree; ``reuse``
+    takes the rows of a repository whose commit has not moved from the previous snapshot."""
 
     worktree: bool = False
     jobs: int = 4
+    github: GitHubOptions = field(default_factory=GitHubOptions)
+    reuse: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,42 +63,109 @@ class RepoResult:
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILES_SCHEMA))
 
 
+@dataclass(frozen=True)
+class Previous:
+    """A repository's row and files in the previous snapshot, offered for reuse."""
+
+    repo: dict[str, Any]
+    files: pl.DataFrame
+
+
 def _components_text(setting: ComponentSetting) -> str:
     if isinstance(setting, str):
         return setting
     return ", ".join(f"{k}={v}" for k, v in setting.items())
 
 
-def scan_repo(target: Target, options: ScanOptions = ScanOptions(),
-              on_files: FileCallback | None = None) -> RepoResult:
-    """Scan one repository. Never raises for a repository problem: the row says ``failed``."""
-    started = time.monotonic()
-    row: dict[str, Any] = {
+def _base_row(target: Target) -> dict[str, Any]:
+    return {
         "project": target.project, "repo": target.name, "source": target.spec.text,
         "ref": target.spec.ref, "commit": None, "status": "ok", "error": None, "files": 0,
         "bytes": 0, "counted_bytes": 0, "kind": None, "components": _components_text(target.components),
         "scanned_at": datetime.now(UTC), "duration_s": 0.0,
     }
+
+
+def _reusable(previous: Previous | None, row: dict[str, Any]) -> bool:
+    if previous is None:
+        return False
+    old = previous.repo
+    return (old.get("status") in REUSABLE and old.get("commit") is not None and old.get("commit") == row["commit"]
+            and old.get("components") == row["components"] and old.get("kind") == row["kind"])
+
+
+def _reuse(previous: Previous, target: Target) -> pl.DataFrame:
+    return previous.files.with_columns(pl.lit(target.project).alias("project"), pl.lit(target.name).alias("repo"))
+
+
+def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous: Previous | None = None,
+              client: GitHubClient | None = None, on_files: FileCallback | None = None) -> RepoResult:
+    """Scan one repository. Never raises for a repository problem: the row's status says it
+    (``failed``, ``not_found``, ``empty``, ``blocked``, ``deferred``); ``unchanged`` when the
+    commit equals ``previous``'s and its rows are reused."""
+    started = time.monotonic()
+    row = _base_row(target)
+    files = pl.DataFrame(schema=FILES_SCHEMA)
     try:
-        with open_source(target.spec, worktree=options.worktree) as source:
-            row["kind"], row["commit"], row["ref"] = source.kind, source.commit, source.ref
-            if source.kind == "git" and source.commit is None:
-                row["status"], row["error"] = "empty", "empty repository (no commits)"
-                files = pl.DataFrame(schema=FILES_SCHEMA)
-            else:
-                files = _scan_source(source, target, on_files)
+        if target.spec.kind == "github":
+            files = _scan_github(target, options, row, previous if options.reuse else None,
+                                 client or GitHubClient(options.github), on_files)
+        elif target.spec.kind == "github-owner":
+            raise SourceError(f"{target.spec.text} names a whole owner: expand it first (census.expand)")
+        else:
+            with open_source(target.spec, worktree=options.worktree) as source:
+                row["kind"], row["commit"], row["ref"] = source.kind, source.commit, source.ref
+                if source.kind == "git" and source.commit is None:
+                    raise EmptyRepositoryError("empty repository (no commits)")
+                if options.reuse and source.kind == "git" and previous and _reusable(previous, row):
+                    row["status"], files = "unchanged", _reuse(previous, target)
+                else:
+                    files = _scan_source(source, target, on_files)
+    except SourceError as exc:
+        row["status"], row["error"] = exc.status, str(exc)
     except CensusError as exc:
         row["status"], row["error"] = "failed", str(exc)
-        files = pl.DataFrame(schema=FILES_SCHEMA)
     except OSError as exc:  # the disk, not the repository: still this repository's failure
         row["status"], row["error"] = "failed", f"{exc.strerror or exc}"
-        files = pl.DataFrame(schema=FILES_SCHEMA)
     regular = files.filter(pl.col("kind") == "file")
+    unreadable = regular.filter(pl.col("bytes").is_null()).height
+    if unreadable and row["error"] is None:
+        row["error"] = (f"{unreadable} file(s) could not be read (missing objects in a partial or damaged "
+                        "clone): see their notes in files.parquet; the rest is counted")
     row["files"] = regular.height
     row["bytes"] = int(regular["bytes"].sum() or 0)
     row["counted_bytes"] = int(files.filter(pl.col("counted"))["bytes"].sum() or 0)
     row["duration_s"] = round(time.monotonic() - started, 3)
     return RepoResult(row, files)
+
+
+def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,
+                 client: GitHubClient, on_files: FileCallback | None) -> pl.DataFrame:
+    row["kind"] = "github"
+    old = previous.repo if previous else {}
+    etags = json.loads(old["etags"]) if old.get("etags") else {}
+    resolution = client.resolve(target.spec.location, target.spec.ref, etags,
+                                default_branch=old.get("default_branch"))
+    meta = resolution.meta
+    if meta is not None:
+        row.update(canonical=meta.full_name, github_id=meta.id, default_branch=meta.default_branch,
+                   stars=meta.stars, archived=meta.archived, fork=meta.fork, pushed_at=meta.pushed_at)
+    else:  # not modified since the previous snapshot
+        for key in ("canonical", "github_id", "default_branch", "stars", "archived", "fork", "pushed_at"):
+            row[key] = old.get(key)
+    row["ref"] = target.spec.ref or row.get("default_branch")
+    row["commit"] = resolution.commit or old.get("commit")
+    row["github_languages"] = (languages_json(resolution.languages) if resolution.languages is not None
+                               else old.get("github_languages"))
+    row["etags"] = json.dumps(resolution.etags, sort_keys=True)
+    if row["commit"] is None:
+        raise SourceError(f"GitHub gave no commit for {target.spec.location}@{row['ref']}")
+    if previous is not None and _reusable(previous, row):
+        row["status"] = "unchanged"
+        return _reuse(previous, target)
+    clone_url = meta.clone_url if meta else f"{options.github.api_url}/{target.spec.location}.git"
+    with client.fetch(clone_url, row["commit"]) as source:
+        return _scan_source(source, target, on_files)
 
 
 def _scan_source(source: Source, target: Target, on_files: FileCallback | None) -> pl.DataFrame:
@@ -127,7 +201,7 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None) 
             notes.append(content.error or "unreadable")
             rows.append(_row(base, entry, components(entry.path), None, "; ".join(notes)))
         else:
-            result = classify(entry.path, content.prefix, attributes.lookup(entry.path))
+            result = classify(entry.path, content.prefix, attributes.lookup(entry.path), entry.size)
             if result.lfs:
                 notes.append("Git LFS pointer: counted as the pointer file, as Linguist does")
             rows.append(_row(base, entry, components(entry.path), result, "; ".join(notes) or None))
@@ -152,23 +226,77 @@ def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Any, note:
 
 
 ProgressHook = Callable[[str, Any], None]
+PreviousLookup = Callable[[Target], "Previous | None"]
 
 
-def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(),
-        progress: ProgressHook | None = None) -> list[RepoResult]:
+def expand(targets: Sequence[Target], client: GitHubClient | None) -> tuple[list[Target], list[RepoResult]]:
+    """Replace each ``github:OWNER`` target by its repositories (filtered, sorted by name).
+    An owner that cannot be listed becomes one result row saying why."""
+    out: list[Target] = []
+    failures: list[RepoResult] = []
+    for target in targets:
+        if target.spec.kind != "github-owner":
+            out.append(target)
+            continue
+        assert client is not None
+        try:
+            metas = client.owner_repos(target.spec.location, target.filters or OwnerFilters())
+        except SourceError as exc:
+            row = _base_row(target)
+            row.update(status=exc.status, error=str(exc), kind="github")
+            failures.append(RepoResult(row))
+            continue
+        for meta in metas:
+            spec = RepoSpec(f"github:{meta.full_name}", "github", meta.full_name, None, meta.full_name)
+            out.append(Target(target.project, spec, meta.full_name, target.components))
+    return out, failures
+
+
+def _deduplicate(results: list[RepoResult]) -> list[RepoResult]:
+    """One row per GitHub repository and project: a renamed or transferred repository named twice
+    (old and new name, or once through its owner) is scanned once; later mentions say so."""
+    seen: dict[tuple[str, int | None], str] = {}
+    out = []
+    for result in results:
+        row = result.repo
+        key = (row["project"], row.get("github_id"))
+        if row.get("github_id") is not None and key in seen:
+            row = {**row, "status": "skipped", "error": f"same repository as {seen[key]}", "files": 0,
+                   "bytes": 0, "counted_bytes": 0}
+            out.append(RepoResult(row))
+            continue
+        if row.get("github_id") is not None:
+            seen[key] = row["repo"]
+        out.append(result)
+    return out
+
+
+def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(), progress: ProgressHook | None = None,
+        previous: PreviousLookup | None = None, client: GitHubClient | None = None) -> list[RepoResult]:
     """Scan every target (``options.jobs`` at a time); results in the targets' order."""
+    if client is None and any(t.spec.kind.startswith("github") for t in targets):
+        client = GitHubClient(options.github)
+    targets, failures = expand(targets, client)
+    if progress:
+        progress("total", len(targets) + len(failures))
+        for failure in failures:
+            progress("done", failure)
+
     def one(target: Target) -> RepoResult:
         if progress:
             progress("start", target)
-        result = scan_repo(target, options, (lambda n: progress("files", n)) if progress else None)
+        result = scan_repo(target, options, previous=previous(target) if previous else None, client=client,
+                           on_files=(lambda n: progress("files", n)) if progress else None)
         if progress:
             progress("done", result)
         return result
 
     if options.jobs <= 1 or len(targets) <= 1:
-        return [one(t) for t in targets]
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        return list(pool.map(one, targets))
+        results = [one(t) for t in targets]
+    else:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            results = list(pool.map(one, targets))
+    return failures + _deduplicate(results)
 
 
 def assemble(results: Iterable[RepoResult]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -181,14 +309,43 @@ def assemble(results: Iterable[RepoResult]) -> tuple[pl.DataFrame, pl.DataFrame,
     return repos, files, breakdown(files)
 
 
+def previous_lookup(out: str, options: ScanOptions) -> PreviousLookup | None:
+    """Rows of the newest snapshot under ``out`` made by this census with the same language data."""
+    if not options.reuse or options.worktree:
+        return None
+    try:
+        newest = open_snapshot(None, out=out)
+        if newest.manifest.get("tool", {}).get("version") != __version__ or \
+                newest.manifest.get("language_data") != languages.data_version():
+            return None
+        repos = newest.repos
+        files = newest.files
+    except CensusError:
+        return None
+    # Matched by project and name as configured: a renamed repository keeps its configured name.
+    by_name = {(r["project"], r["repo"]): r for r in repos.to_dicts()}
+    groups = dict(files.partition_by(["project", "repo"], as_dict=True).items())
+
+    def lookup(target: Target) -> Previous | None:
+        row = by_name.get((target.project, target.name))
+        if row is None:
+            return None
+        frame = groups.get((row["project"], row["repo"]), pl.DataFrame(schema=FILES_SCHEMA))
+        return Previous(row, frame)
+
+    return lookup
+
+
 def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions = ScanOptions(),
          label: str | None = None, config: dict[str, Any] | None = None,
-         progress: ProgressHook | None = None) -> Snapshot:
+         progress: ProgressHook | None = None, client: GitHubClient | None = None) -> Snapshot:
     """Scan ``targets`` and write one snapshot under ``out/snapshots/``; return it."""
     if not targets:
         raise InputError("nothing to scan: give a config with repositories or --repo")
-    results = run(targets, options, progress)
+    results = run(targets, options, progress, previous_lookup(out, options), client)
     repos, files, table = assemble(results)
-    manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label}
+    manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
+                        "api_url": options.github.api_url, "max_wait": options.github.max_wait,
+                        "reuse": options.reuse}
     return write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,
                           config=config, options=manifest_options)

@@ -8,9 +8,12 @@
     │   ├── SpecError           a repository spec that cannot be understood
     │   └── SnapshotError       a snapshot that is missing, foreign or damaged
     └── SourceError             one repository could not be read; recorded in
-        │                       repos.parquet (status ``failed``) and the scan goes on
-        └── ObjectMissingError  one object of a repository is missing; recorded on
-                                that file's row and the rest still counts
+        │                       repos.parquet with its ``status`` and the scan goes on
+        ├── NotFoundError       no such repository (or not visible): ``not_found``
+        ├── EmptyRepositoryError  nothing committed yet: ``empty``
+        ├── BlockedError        GitHub blocks access (451): ``blocked``
+        └── DeferredError       a rate limit asks for a longer wait than allowed:
+                                ``deferred``, for the next run
 
 Messages never contain credentials: sources scrub URLs before raising.
 """
@@ -51,6 +54,28 @@ class SnapshotError(InputError):
 class SourceError(CensusError):
     """One repository cannot be read (no such path, not a git repository, unknown ref, …)."""
 
+    status = "failed"
 
-class ObjectMissingError(SourceError):
-    """An object of a repository is missing (partial or damaged clone)."""
+
+class NotFoundError(SourceError):
+    """No such repository, or not one this token may see."""
+
+    status = "not_found"
+
+
+class EmptyRepositoryError(SourceError):
+    """The repository exists but has no commits."""
+
+    status = "empty"
+
+
+class BlockedError(SourceError):
+    """GitHub blocks access to the repository (HTTP 451)."""
+
+    status = "blocked"
+
+
+class DeferredError(SourceError):
+    """A rate limit asks for a longer wait than ``--max-wait``: the repository waits for the next run."""
+
+    status = "deferred"

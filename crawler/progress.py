@@ -34,7 +34,9 @@ class ScanProgress:
         self.progress.stop()
 
     def __call__(self, event: str, payload: Any) -> None:
-        if event == "files":
+        if event == "total":
+            self.progress.update(self.task, total=int(payload))
+        elif event == "files":
             self.files += int(payload)
             rate = self.files / max(time.monotonic() - self.started, 1e-6)
             self.progress.update(self.task, files=self.files, rate=rate)

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from crawler.census import ScanOptions, Target, assemble, run, scan, scan_repo
+from crawler.census import ScanOptions, Target, assemble, scan, scan_repo
 from crawler.specs import parse_spec
 from tests.conftest import MakeRepo, Submodule, Symlink, git
 
@@ -109,6 +109,7 @@ def test_hazards_recorded_never_fatal(make_repo: MakeRepo) -> None:
     assert rows["A.py"]["counted"] and rows["a.py"]["counted"]
     assert rows["main.c"]["note"] == "missing object" and rows["main.c"]["bytes"] is None
     assert result.repo["files"] == 8  # regular files only: not the symlink, not the submodule
+    assert result.repo["status"] == "ok" and "1 file(s) could not be read" in result.repo["error"]
 
 
 def test_failures_are_rows_not_exceptions(tmp_path: Path, make_repo: MakeRepo) -> None:
@@ -118,11 +119,11 @@ def test_failures_are_rows_not_exceptions(tmp_path: Path, make_repo: MakeRepo) -
         Target("p", parse_spec(str(tmp_path / "missing")), "missing"),
         Target("p", parse_spec(f"{good}@no-such-ref"), "badref"),
         Target("p", parse_spec(str(good)), "good"),
-        Target("p", parse_spec("octo/cat"), "octo/cat"),
+        Target("p", parse_spec("github:octo"), "octo"),  # an owner must be expanded first
     ]
-    results = run(targets, ScanOptions(jobs=2))
+    results = [scan_repo(t) for t in targets]
     statuses = [(r.repo["repo"], r.repo["status"]) for r in results]
-    assert statuses == [("missing", "failed"), ("badref", "failed"), ("good", "ok"), ("octo/cat", "failed")]
+    assert statuses == [("missing", "failed"), ("badref", "failed"), ("good", "ok"), ("octo", "failed")]
     assert "no such path" in results[0].repo["error"] and "unknown ref" in results[1].repo["error"]
 
 
@@ -157,5 +158,5 @@ def test_scan_writes_a_snapshot(make_repo: MakeRepo, tmp_path: Path) -> None:
     snap = scan([target(repo)], out=str(tmp_path / "out"), label="first run",
                 progress=lambda event, _payload: events.append(event))
     assert snap.path.parent == tmp_path / "out" / "snapshots" and snap.id.endswith("-first-run")
-    assert events[0] == "start" and events[-1] == "done" and "files" in events
+    assert events[:2] == ["total", "start"] and events[-1] == "done" and "files" in events
     assert snap.files.height == len(TOKENIZERS)

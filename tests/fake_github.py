@@ -1,0 +1,414 @@
+"""A fake GitHub for the tests: a real HTTP server on 127.0.0.1 speaking GitHub's REST shapes.
+
+It serves repositories built from synthetic git repositories: the REST endpoints census uses
+(repository metadata, commits by ref with the ``sha`` media type and ETags, languages, owner
+listings with ``Link`` pagination, ``/repositories/ID`` for renamed repositories) and git's smart
+HTTP protocol for content (through ``git http-backend``). Every answer carries rate-limit headers
+and a ``Date`` from the server's clock, which tests may replace with a fake one.
+
+Faults are scripted per request path: ``server.fault("/repos/a/b", status=502, times=3)``.
+Every request is logged (method, path, headers) so tests can count requests and check that the
+token never travels where it should not.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class FakeRepo:
+    """One repository the fake serves."""
+
+    owner: str
+    name: str
+    git_dir: Path | None          # None: an empty repository (409 on commits)
+    id: int
+    default_branch: str = "main"
+    stars: int = 0
+    archived: bool = False
+    fork: bool = False
+    pushed_at: str = "2026-11-01T00:00:00Z"
+    languages: dict[str, int] = field(default_factory=dict)
+    private: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass
+class Fault:
+    """A scripted answer for requests whose path matches ``pattern`` (a regex), ``times`` times."""
+
+    pattern: str
+    status: int
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    status: int = 0
+    bytes_out: int = 0
+
+
+class Clock:
+    """The server's clock; tests replace ``now`` to control ``Date`` and rate-limit resets."""
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self.now = now
+
+
+class FakeGitHub:
+    """The server. Use as a context manager; ``api_url`` is the base URL to give census."""
+
+    def __init__(self, *, clock: Clock | None = None, latency: float = 0.0, per_page_max: int = 100,
+                 rate_limit: int = 5000) -> None:
+        self.clock = clock or Clock()
+        self.latency = latency
+        self.per_page_max = per_page_max
+        self.repos: dict[str, FakeRepo] = {}
+        self.renamed: dict[str, str] = {}          # old full name (lower) → new full name
+        self.owner_types: dict[str, str] = {}      # login (lower) → "Organization" | "User"
+        self.faults: list[Fault] = []
+        self.log: list[LoggedRequest] = []
+        self.rate_limit = rate_limit
+        self.remaining = rate_limit
+        self.reset_at = int(self.clock.now()) + 3600
+        self._lock = threading.Lock()
+        self._next_id = 1000
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- setup ---------------------------------------------------------------------------------
+
+    def add_repo(self, full_name: str, git_dir: Path | None, **meta: Any) -> FakeRepo:
+        owner, name = full_name.split("/")
+        self._next_id += 1
+        repo = FakeRepo(owner, name, git_dir, meta.pop("id", self._next_id), **meta)
+        self.repos[full_name.lower()] = repo
+        self.owner_types.setdefault(owner.lower(), "Organization")
+        return repo
+
+    def rename(self, old: str, new: str) -> None:
+        """``old`` was renamed (or transferred) to ``new``: the old name answers 301."""
+        repo = self.repos.pop(old.lower())
+        repo.owner, repo.name = new.split("/")
+        self.repos[new.lower()] = repo
+        self.renamed[old.lower()] = new
+        self.owner_types.setdefault(repo.owner.lower(), "Organization")
+
+    def fault(self, pattern: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None,
+              body: str | None = None, delay: float = 0.0) -> None:
+        self.faults.append(Fault(pattern, status, times, headers or {}, body, delay))
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/v3"
+
+    def requests(self, pattern: str = "", method: str | None = None) -> list[LoggedRequest]:
+        return [r for r in self.log if re.search(pattern, r.path) and (method is None or r.method == method)]
+
+    # --- JSON shapes ---------------------------------------------------------------------------
+
+    def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+        api = self.api_url
+        return {
+            "id": repo.id, "node_id": f"R_{repo.id}", "name": repo.name, "full_name": repo.full_name,
+            "private": repo.private, "owner": {"login": repo.owner, "id": hash(repo.owner) % 10**6,
+                                                "type": self.owner_types.get(repo.owner.lower(), "User")},
+            "html_url": f"{self.url}/{repo.full_name}", "description": None, "fork": repo.fork,
+            "url": f"{api}/repos/{repo.full_name}", "clone_url": f"{self.url}/{repo.full_name}.git",
+            "default_branch": repo.default_branch, "stargazers_count": repo.stars,
+            "watchers_count": repo.stars, "archived": repo.archived, "disabled": False,
+            "pushed_at": repo.pushed_at, "created_at": "2020-01-01T00:00:00Z", "updated_at": repo.pushed_at,
+            "size": 1, "visibility": "private" if repo.private else "public",
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the fake's own log records every request
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _entry(self) -> LoggedRequest:
+        entry = LoggedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+        with self.fake._lock:
+            self.fake.log.append(entry)
+        return entry
+
+    def _send(self, entry: LoggedRequest, status: int, body: bytes, headers: dict[str, str] | None = None,
+              *, api: bool = True) -> None:
+        fake = self.fake
+        all_headers = {"Date": email.utils.formatdate(fake.clock.now(), usegmt=True),
+                       "Content-Length": str(len(body))}
+        if api:
+            with fake._lock:
+                all_headers.update({
+                    "X-RateLimit-Limit": str(fake.rate_limit), "X-RateLimit-Remaining": str(max(fake.remaining, 0)),
+                    "X-RateLimit-Reset": str(fake.reset_at), "X-RateLimit-Used": str(fake.rate_limit - fake.remaining),
+                    "X-RateLimit-Resource": "core",
+                })
+            all_headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        all_headers.update(headers or {})
+        self.send_response(status)
+        for k, v in all_headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        entry.status, entry.bytes_out = status, len(body)
+
+    def _json(self, entry: LoggedRequest, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(entry, status, json.dumps(data).encode(), headers)
+
+    def _error(self, entry: LoggedRequest, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._json(entry, status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
+
+    def _scripted(self, entry: LoggedRequest) -> bool:
+        fake = self.fake
+        with fake._lock:
+            fault = next((f for f in fake.faults if f.times > 0 and re.search(f.pattern, self.path)), None)
+            if fault:
+                fault.times -= 1
+        if fault is None:
+            return False
+        if fault.delay:
+            time.sleep(fault.delay)
+        body = fault.body if fault.body is not None else json.dumps({"message": _REASONS.get(fault.status, "error")})
+        headers = dict(fault.headers)
+        if fault.body is not None and not fault.body.startswith("{"):
+            headers.setdefault("Content-Type", "text/html")
+        self._send(entry, fault.status, body.encode(), headers)
+        return True
+
+    # --- routes --------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def _route(self) -> None:
+        entry = self._entry()
+        fake = self.fake
+        if fake.latency:
+            time.sleep(fake.latency)
+        if self._scripted(entry):
+            return
+        parts = urlsplit(self.path)
+        path = parts.path
+        if not path.startswith("/api/v3/"):
+            self._git(entry, path, parts.query)
+            return
+        with fake._lock:
+            fake.remaining -= 1
+        if self.headers.get("Authorization", "").endswith("bad-token"):
+            self._error(entry, 401, "Bad credentials")
+            return
+        route = path[len("/api/v3"):]
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        for pattern, method in _ROUTES:
+            match = re.fullmatch(pattern, route)
+            if match:
+                getattr(self, method)(entry, query, *match.groups())
+                return
+        self._error(entry, 404, "Not Found")
+
+    def _find(self, entry: LoggedRequest, owner: str, name: str) -> FakeRepo | None:
+        fake = self.fake
+        full = f"{owner}/{name}".lower()
+        if full in fake.renamed:
+            repo = fake.repos[fake.renamed[full].lower()]
+            rest = self.path.split(f"/repos/{owner}/{name}", 1)[1]
+            self._json(entry, 301, {"message": "Moved Permanently", "url": f"{fake.api_url}/repositories/{repo.id}"},
+                       {"Location": f"{fake.api_url}/repositories/{repo.id}{rest}"})
+            return None
+        repo = fake.repos.get(full)
+        if repo is None or repo.private:
+            self._error(entry, 404, "Not Found")
+            return None
+        return repo
+
+    def repo(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str) -> None:
+        repo = self._find(entry, owner, name)
+        if repo is not None:
+            self._json(entry, 200, self.fake.repo_json(repo))
+
+    def repo_by_id(self, entry: LoggedRequest, query: dict[str, str], repo_id: str, rest: str) -> None:
+        repo = next((r for r in self.fake.repos.values() if r.id == int(repo_id)), None)
+        if repo is None:
+            self._error(entry, 404, "Not Found")
+            return
+        if not rest:
+            self._json(entry, 200, self.fake.repo_json(repo))
+        elif rest.startswith("/commits/"):
+            self._commit(entry, repo, rest[len("/commits/"):])
+        elif rest == "/languages":
+            self._json(entry, 200, repo.languages)
+        else:
+            self._error(entry, 404, "Not Found")
+
+    def commit(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str, ref: str) -> None:
+        repo = self._find(entry, owner, name)
+        if repo is not None:
+            self._commit(entry, repo, ref)
+
+    def _commit(self, entry: LoggedRequest, repo: FakeRepo, ref: str) -> None:
+        if repo.git_dir is None:
+            self._error(entry, 409, "Git Repository is empty.")
+            return
+        out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo.git_dir,
+                             capture_output=True, check=False)
+        if out.returncode != 0:
+            self._error(entry, 422, f"No commit found for SHA: {ref}")
+            return
+        sha = out.stdout.decode().strip()
+        etag = '"' + hashlib.sha1(sha.encode()).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == etag:
+            with self.fake._lock:
+                self.fake.remaining += 1  # 304s do not count against the rate limit
+            self._send(entry, 304, b"", {"ETag": etag})
+            return
+        if "application/vnd.github.sha" in self.headers.get("Accept", ""):
+            self._send(entry, 200, sha.encode(), {"ETag": etag, "Content-Type": "application/vnd.github.sha"})
+        else:
+            self._json(entry, 200, {"sha": sha, "commit": {"message": "x"}}, {"ETag": etag})
+
+    def languages(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str) -> None:
+        repo = self._find(entry, owner, name)
+        if repo is not None:
+            self._json(entry, 200, repo.languages)
+
+    def user(self, entry: LoggedRequest, query: dict[str, str], login: str) -> None:
+        kind = self.fake.owner_types.get(login.lower())
+        if kind is None:
+            self._error(entry, 404, "Not Found")
+            return
+        self._json(entry, 200, {"login": login, "id": hash(login) % 10**6, "type": kind})
+
+    def owner_repos(self, entry: LoggedRequest, query: dict[str, str], kind: str, login: str) -> None:
+        fake = self.fake
+        if login.lower() not in fake.owner_types:
+            self._error(entry, 404, "Not Found")
+            return
+        repos = sorted((r for r in fake.repos.values() if r.owner.lower() == login.lower() and not r.private),
+                       key=lambda r: r.id)
+        per_page = min(int(query.get("per_page", 30)), fake.per_page_max)
+        page = int(query.get("page", 1))
+        chunk = repos[(page - 1) * per_page: page * per_page]
+        last = max(1, -(-len(repos) // per_page))
+        base = f"{fake.api_url}/{kind}/{login}/repos"
+        links = []
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+        self._json(entry, 200, [fake.repo_json(r) for r in chunk], {"Link": ", ".join(links)} if links else None)
+
+    def rate_limit(self, entry: LoggedRequest, query: dict[str, str]) -> None:
+        fake = self.fake
+        core = {"limit": fake.rate_limit, "remaining": fake.remaining, "reset": fake.reset_at,
+                "used": fake.rate_limit - fake.remaining}
+        self._json(entry, 200, {"resources": {"core": core}, "rate": core})
+
+    # --- git smart HTTP ------------------------------------------------------------------------
+
+    def _git(self, entry: LoggedRequest, path: str, query: str) -> None:
+        match = re.fullmatch(r"/([^/]+)/([^/]+?)\.git(/.*)", path)
+        repo = self.fake.repos.get(f"{match.group(1)}/{match.group(2)}".lower()) if match else None
+        if match is None or repo is None or repo.git_dir is None:
+            self._send(entry, 404, b"not found", api=False)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        env = {
+            **os.environ, "GIT_PROJECT_ROOT": str(repo.git_dir), "GIT_HTTP_EXPORT_ALL": "1",
+            "PATH_INFO": match.group(3), "REQUEST_METHOD": self.command, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""), "REMOTE_ADDR": "127.0.0.1",
+            "GIT_CONFIG_COUNT": "2",
+            "GIT_CONFIG_KEY_0": "uploadpack.allowAnySHA1InWant", "GIT_CONFIG_VALUE_0": "true",
+            "GIT_CONFIG_KEY_1": "uploadpack.allowFilter", "GIT_CONFIG_VALUE_1": "true",
+        }
+        if self.headers.get("Content-Encoding") == "gzip":
+            env["HTTP_CONTENT_ENCODING"] = "gzip"
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic ") and base64.b64decode(auth[6:]).decode().endswith(":bad-token"):
+            self._send(entry, 401, b"bad credentials", {"WWW-Authenticate": 'Basic realm="GitHub"'}, api=False)
+            return
+        out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
+        head, _, payload = out.stdout.partition(b"\r\n\r\n")
+        status, headers = 200, {}
+        for line in head.decode("latin-1").split("\r\n"):
+            if ":" in line:
+                key, value = line.split(":", 1)
+                if key.lower() == "status":
+                    status = int(value.strip().split()[0])
+                else:
+                    headers[key.strip()] = value.strip()
+        self._send(entry, status, payload, headers, api=False)
+
+
+_REASONS = {403: "API rate limit exceeded", 404: "Not Found", 409: "Git Repository is empty.",
+            429: "You have exceeded a secondary rate limit", 451: "Repository access blocked",
+            500: "Server Error", 502: "Server Error", 503: "Service Unavailable"}
+
+_ROUTES = [
+    (r"/repos/([^/]+)/([^/]+)", "repo"),
+    (r"/repos/([^/]+)/([^/]+)/commits/(.+)", "commit"),
+    (r"/repos/([^/]+)/([^/]+)/languages", "languages"),
+    (r"/repositories/(\d+)(/.*)?", "repo_by_id"),
+    (r"/users/([^/]+)", "user"),
+    (r"/orgs/([^/]+)", "user"),
+    (r"/(orgs|users)/([^/]+)/repos", "owner_repos"),
+    (r"/rate_limit", "rate_limit"),
+]
