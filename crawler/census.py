@@ -149,9 +149,11 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
     meta = resolution.meta
     if meta is not None:
         row.update(canonical=meta.full_name, github_id=meta.id, default_branch=meta.default_branch,
-                   stars=meta.stars, archived=meta.archived, fork=meta.fork, pushed_at=meta.pushed_at)
+                   stars=meta.stars, archived=meta.archived, fork=meta.fork, pushed_at=meta.pushed_at,
+                   clone_url=meta.clone_url)
     else:  # not modified since the previous snapshot
-        for key in ("canonical", "github_id", "default_branch", "stars", "archived", "fork", "pushed_at"):
+        for key in ("canonical", "github_id", "default_branch", "stars", "archived", "fork", "pushed_at",
+                    "clone_url"):
             row[key] = old.get(key)
     row["ref"] = target.spec.ref or row.get("default_branch")
     row["commit"] = resolution.commit or old.get("commit")
@@ -163,8 +165,9 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
     if previous is not None and _reusable(previous, row):
         row["status"] = "unchanged"
         return _reuse(previous, target)
-    clone_url = meta.clone_url if meta else f"{options.github.api_url}/{target.spec.location}.git"
-    with client.fetch(clone_url, row["commit"]) as source:
+    if not row.get("clone_url"):
+        raise SourceError(f"GitHub gave no clone URL for {target.spec.location}")
+    with client.fetch(row["clone_url"], row["commit"]) as source:
         return _scan_source(source, target, on_files)
 
 

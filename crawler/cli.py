@@ -20,8 +20,11 @@ from crawler.census import ScanOptions
 from crawler.errors import CensusError, InputError
 from crawler.formats import FORMATS, render
 from crawler.progress import ScanProgress
+from crawler.sources.github import GitHubOptions, api_url_from_env, token_from_env
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
+#: Statuses that make ``scan`` exit 1: the repository was not counted.
+FAILURE_STATUSES = ("failed", "not_found", "blocked", "deferred")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--out", default="output", help="output folder (default: output)")
     scan.add_argument("--label", help="a label appended to the snapshot id")
     scan.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
+    scan.add_argument("--max-wait", type=float, default=900.0, metavar="S",
+                      help="longest wait for a GitHub rate limit, in seconds (default: 900); past it the "
+                      "remaining repositories are recorded as deferred for the next run")
+    scan.add_argument("--api-url", metavar="URL",
+                      help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
     scan.add_argument("--worktree", action="store_true",
                       help="scan files as they are on disk (tracked and untracked-but-not-ignored) "
                       "instead of the committed tree")
@@ -73,7 +81,11 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
     if args.jobs < 1:
         raise InputError("--jobs must be at least 1")
-    options = ScanOptions(worktree=args.worktree, jobs=args.jobs)
+    if args.max_wait < 0:
+        raise InputError("--max-wait must be zero or more seconds")
+    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
+                           max_wait=args.max_wait)
+    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     with ScanProgress(len(targets)) as progress:
@@ -90,9 +102,13 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     )
     print(render(summary, "table", console=console), end="")
     top = snap.breakdown.sort("bytes", descending=True).head(1)
-    failed = repos.filter(pl.col("status") == "failed").height
-    print(f"{repos.height} repositories ({failed} failed), {snap.files.height:,} files"
+    counts = dict(repos.group_by("status").len().iter_rows())
+    failed = sum(counts.get(s, 0) for s in FAILURE_STATUSES)
+    summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    print(f"{repos.height} repositories ({summary_text}), {snap.files.height:,} files"
           + (f"; largest: {top['language'][0]} in {top['repo'][0]}" if top.height else ""))
+    if counts.get("deferred"):
+        print("some repositories were deferred by GitHub's rate limit: run the same command again later")
     print(snap.path)
     return EXIT_PARTIAL if failed else EXIT_OK
 

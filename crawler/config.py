@@ -12,8 +12,10 @@
     ref = "main"
     components = { core = "tokenizers/", python = "bindings/python/" }
 
-Relative paths in a config resolve against the config file's folder. ``[[claim]]`` tables are
-kept as given (checked by ``census claims``).
+A ``[[project.repo]]`` table whose source is ``github:OWNER`` may filter the owner's repositories:
+``forks`` and ``archived`` (default false: left out), ``include`` / ``exclude`` (name patterns,
+``*`` and ``?``), ``min_stars``, ``pushed_since`` (a date). Relative paths in a config resolve
+against the config file's folder. ``[[claim]]`` tables are kept as given (checked by ``census claims``).
 """
 
 from __future__ import annotations
@@ -22,26 +24,31 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.census import Target
 from crawler.components import MODES, ComponentSetting
 from crawler.errors import ConfigError, InputError
+from crawler.sources.github import OwnerFilters, parse_since
 from crawler.specs import RepoSpec, parse_spec
 
 _TOP_KEYS = {"project", "claim"}
 _PROJECT_KEYS = {"name", "repos", "repo", "components", "description"}
 _REPO_KEYS = {"source", "ref", "components", "name"}
+#: Filters for ``github:OWNER`` sources: which of the owner's repositories to scan.
+_OWNER_KEYS = {"forks", "archived", "include", "exclude", "min_stars", "pushed_since"}
 
 
 @dataclass(frozen=True)
 class RepoEntry:
-    """One repository of a project, with its settings."""
+    """One repository of a project (or, for ``github:OWNER``, all of an owner's), with its settings."""
 
     spec: RepoSpec
     name: str
     components: ComponentSetting
+    filters: OwnerFilters | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Config:
     raw: Mapping[str, Any]
 
     def targets(self) -> list[Target]:
-        return [Target(p.name, r.spec, r.name, r.components) for p in self.projects for r in p.repos]
+        return [Target(p.name, r.spec, r.name, r.components, r.filters) for p in self.projects for r in p.repos]
 
 
 class _Locator:
@@ -173,6 +180,12 @@ def parse_config(text: str, *, name: str = "<config>", base_dir: Path | None = N
                 spec = spec.with_ref(settings["ref"])
             components = _components(settings.get("components", default_components),
                                      lambda m: fail(m, sect, "components"))
+            filters = None
+            owner_settings = {k: v for k, v in settings.items() if k in _OWNER_KEYS}
+            if owner_settings and spec.kind != "github-owner":
+                raise fail("is a filter for github:OWNER sources only", sect, next(iter(owner_settings)))
+            if spec.kind == "github-owner":
+                filters = _filters(owner_settings, lambda m, k: fail(m, sect, k))
             display = settings.get("name", spec.name)
             if not isinstance(display, str) or not display:
                 raise fail("name must be a non-empty string", sect, "name")
@@ -181,7 +194,7 @@ def parse_config(text: str, *, name: str = "<config>", base_dir: Path | None = N
                 return  # listed twice: once is enough
             if ident not in entries:
                 order.append(ident)
-            entries[ident] = RepoEntry(spec, display, components)
+            entries[ident] = RepoEntry(spec, display, components, filters)
 
         repos_list = proj.get("repos", [])
         if not isinstance(repos_list, list):
@@ -194,8 +207,9 @@ def parse_config(text: str, *, name: str = "<config>", base_dir: Path | None = N
         for j, table in enumerate(tables):
             sect = (*section, "repo", str(j))
             for key in table:
-                if key not in _REPO_KEYS:
-                    raise fail(f"unknown key (expected one of: {', '.join(sorted(_REPO_KEYS))})", sect, key)
+                if key not in _REPO_KEYS | _OWNER_KEYS:
+                    raise fail(f"unknown key (expected one of: {', '.join(sorted(_REPO_KEYS | _OWNER_KEYS))})",
+                               sect, key)
             if "source" not in table:
                 raise fail("a [[project.repo]] table needs a source", sect, None)
             add(table["source"], sect, "source", {k: v for k, v in table.items() if k != "source"})
@@ -219,6 +233,41 @@ def _human(section: tuple[str, ...]) -> list[str]:
     for k in range(0, len(section), 2):
         out.append(f"{section[k]}[{section[k + 1]}]" if k + 1 < len(section) else section[k])
     return out
+
+
+def _filters(settings: Mapping[str, Any], fail: Any) -> OwnerFilters:
+    values: dict[str, Any] = {}
+    for key in ("forks", "archived"):
+        if key in settings:
+            if not isinstance(settings[key], bool):
+                raise fail(f"{key} must be true or false", key)
+            values[key] = settings[key]
+    for key in ("include", "exclude"):
+        if key in settings:
+            patterns = settings[key]
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+                raise fail(f"{key} must be a list of name patterns such as \"llama*\"", key)
+            values[key] = tuple(patterns)
+    if "min_stars" in settings:
+        if not isinstance(settings["min_stars"], int) or isinstance(settings["min_stars"], bool) \
+                or settings["min_stars"] < 0:
+            raise fail("min_stars must be a whole number, 0 or more", "min_stars")
+        values["min_stars"] = settings["min_stars"]
+    if "pushed_since" in settings:
+        since = settings["pushed_since"]
+        if isinstance(since, datetime):
+            since = since.date()
+        if isinstance(since, str):
+            try:
+                since = parse_since(since)
+            except InputError as exc:
+                raise fail(str(exc), "pushed_since") from None
+        if not isinstance(since, date):
+            raise fail("pushed_since must be a date such as 2024-01-31", "pushed_since")
+        values["pushed_since"] = since
+    return OwnerFilters(**values)
 
 
 def _components(value: Any, fail: Any) -> ComponentSetting:

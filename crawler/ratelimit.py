@@ -77,7 +77,7 @@ class RateGate:
     """Shared by every thread of a scan: nobody sends before ``open_at`` (the clock's time)."""
 
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None  # None: time.sleep, looked up when called
     max_wait: float = 900.0
     open_at: float = 0.0
     deferred: str | None = None
@@ -100,7 +100,11 @@ class RateGate:
             self.defer(f"rate limit resets in {delay:.0f}s, more than --max-wait {self.max_wait:.0f}s")
             raise DeferredError(self.deferred or "rate limited")
         if delay > 0:
-            self.sleep(delay)
+            self.pause(delay)
+
+    def pause(self, seconds: float) -> None:
+        if seconds > 0:
+            (self.sleep or time.sleep)(seconds)
 
 
 @dataclass
@@ -147,7 +151,7 @@ class RetryPolicy:
             return counts["transient"] >= self.attempts or counts["rate"] >= self.rate_limit_attempts
 
         retrying = Retrying(retry=retry_if_exception_type((RateLimited, Transient)), stop=stop, wait=wait,
-                            sleep=self.gate.sleep, reraise=True)
+                            sleep=self.gate.pause, reraise=True)
         try:
             return retrying(attempt)
         except (RateLimited, Transient) as signal:  # out of tries: the original error speaks

@@ -37,8 +37,8 @@ REPOS_SCHEMA = pl.Schema(_columns({
     "scanned_at": pl.Datetime("us", "UTC"), "duration_s": pl.Float64,
     # GitHub repositories: what GitHub says of them, and its own /languages figures as a cross-check
     "canonical": pl.String, "github_id": pl.Int64, "default_branch": pl.String, "stars": pl.Int64,
-    "archived": pl.Boolean, "fork": pl.Boolean, "pushed_at": pl.String, "github_languages": pl.String,
-    "etags": pl.String,
+    "archived": pl.Boolean, "fork": pl.Boolean, "pushed_at": pl.String, "clone_url": pl.String,
+    "github_languages": pl.String, "etags": pl.String,
 }))
 FILES_SCHEMA = pl.Schema(_columns({
     "project": pl.String, "repo": pl.String, "commit": pl.String, "path": pl.String,

@@ -68,6 +68,7 @@ class LoggedRequest:
     method: str
     path: str
     headers: dict[str, str]
+    at: float = 0.0
     status: int = 0
     bytes_out: int = 0
 
@@ -128,7 +129,7 @@ class FakeGitHub:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
         return self
 
@@ -171,13 +172,18 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header (sent by ``send_response``), from the fake's clock."""
+        return email.utils.formatdate(self.fake.clock.now() if timestamp is None else timestamp, usegmt=True)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the fake's own log records every request
 
     # --- plumbing -----------------------------------------------------------------------------
 
     def _entry(self) -> LoggedRequest:
-        entry = LoggedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+        entry = LoggedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                              self.fake.clock.now())
         with self.fake._lock:
             self.fake.log.append(entry)
         return entry
@@ -185,8 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, entry: LoggedRequest, status: int, body: bytes, headers: dict[str, str] | None = None,
               *, api: bool = True) -> None:
         fake = self.fake
-        all_headers = {"Date": email.utils.formatdate(fake.clock.now(), usegmt=True),
-                       "Content-Length": str(len(body))}
+        all_headers = {"Content-Length": str(len(body))}
         if api:
             with fake._lock:
                 all_headers.update({
@@ -205,7 +210,16 @@ class _Handler(BaseHTTPRequestHandler):
         entry.status, entry.bytes_out = status, len(body)
 
     def _json(self, entry: LoggedRequest, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(entry, status, json.dumps(data).encode(), headers)
+        body = json.dumps(data).encode()
+        if status == 200 and self.command == "GET":  # GitHub's ETags: a 304 costs no rate limit
+            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            headers = {"ETag": etag, **(headers or {})}
+            if self.headers.get("If-None-Match") == etag:
+                with self.fake._lock:
+                    self.fake.remaining += 1
+                self._send(entry, 304, b"", headers)
+                return
+        self._send(entry, status, body, headers)
 
     def _error(self, entry: LoggedRequest, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._json(entry, status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)

@@ -83,3 +83,26 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_repo_listed_twice_is_scanned_once() -> None:
     config = parse_config('[[project]]\nname = "p"\nrepos = ["a/b", "github:a/b"]\n')
     assert len(config.projects[0].repos) == 1
+
+
+def test_owner_filters() -> None:
+    config = parse_config('[[project]]\nname = "OpenAI"\n[[project.repo]]\nsource = "github:openai"\nforks = true\n'
+                          'include = ["codex*", "tiktoken"]\nexclude = "*-old"\nmin_stars = 10\n'
+                          'pushed_since = 2024-06-30\n')
+    (entry,) = config.projects[0].repos
+    assert entry.filters is not None and entry.filters.forks and not entry.filters.archived
+    assert entry.filters.include == ("codex*", "tiktoken") and entry.filters.exclude == ("*-old",)
+    assert entry.filters.min_stars == 10 and str(entry.filters.pushed_since) == "2024-06-30"
+    assert config.targets()[0].filters == entry.filters
+
+
+@pytest.mark.parametrize(("body", "key", "words"), [
+    ('source = "a/b"\nforks = true\n', "forks", "github:OWNER sources only"),
+    ('source = "github:o"\nmin_stars = -1\n', "min_stars", "0 or more"),
+    ('source = "github:o"\npushed_since = "last year"\n', "pushed_since", "a date"),
+    ('source = "github:o"\ninclude = [1]\n', "include", "name patterns"),
+])
+def test_owner_filter_errors(body: str, key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config('[[project]]\nname = "p"\n[[project.repo]]\n' + body, name="c.toml")
+    assert info.value.key == f"project[0].repo[0].{key}" and words in str(info.value)

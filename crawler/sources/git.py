@@ -73,8 +73,11 @@ class GitSource(Source):
 
     kind = "git"
 
-    def __init__(self, path: str | Path, ref: str | None = None) -> None:
+    def __init__(self, path: str | Path, ref: str | None = None, *, trusted_commit: str | None = None) -> None:
         self.path = Path(path)
+        if trusted_commit is not None:  # a repository census made itself, at a commit it just fetched
+            self.git_dir, self.ref, self.commit = str(self.path), ref or trusted_commit, trusted_commit
+            return
         if not self.path.exists():
             raise SourceError(f"no such path: {self.path}")
         probe = run_git(["rev-parse", "--absolute-git-dir"], cwd=self.path, check=False)

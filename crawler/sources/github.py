@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,19 +136,30 @@ class GitHubClient:
 
     def __init__(self, options: GitHubOptions, *, gate: RateGate | None = None,
                  jitter: Callable[[], float] | None = None) -> None:
-        import github
-
         self.options = options
         self.gate = gate or RateGate(max_wait=options.max_wait)
-        self.gh = github.Github(
-            base_url=options.api_url, auth=github.Auth.Token(options.token) if options.token else None,
-            retry=None, timeout=int(options.timeout), per_page=100, seconds_between_requests=None,
-            seconds_between_writes=None, user_agent=f"census/{__version__}", lazy=True,
-        )
+        # One PyGithub instance per thread: its connection object keeps the request being sent
+        # (verb, url, headers) in attributes, so threads sharing one would swap answers.
+        self._local = threading.local()
         self.policy = RetryPolicy(self.gate, _classify)
         if jitter is not None:
             self.policy.jitter = jitter
-        self.requests = 0
+        self.requests = 0  # counted across threads; approximate under contention
+
+    @property
+    def gh(self) -> Any:
+        gh = getattr(self._local, "gh", None)
+        if gh is None:
+            import github
+
+            options = self.options
+            gh = github.Github(
+                base_url=options.api_url, auth=github.Auth.Token(options.token) if options.token else None,
+                retry=None, timeout=int(options.timeout), per_page=100, seconds_between_requests=None,
+                seconds_between_writes=None, user_agent=f"census/{__version__}", lazy=True,
+            )
+            self._local.gh = gh
+        return gh
 
     def _get(self, path: str, *, accept: str | None = None, etag: str | None = None) -> tuple[dict[str, Any], Any]:
         headers = {"Accept": accept or "application/vnd.github+json"}
@@ -156,7 +168,8 @@ class GitHubClient:
 
         def request() -> tuple[dict[str, Any], Any]:
             self.requests += 1
-            return self.gh.requester.requestJsonAndCheck("GET", path, headers=headers)
+            answer: tuple[dict[str, Any], Any] = self.gh.requester.requestJsonAndCheck("GET", path, headers=headers)
+            return answer
 
         return self.policy.call(request)
 
@@ -199,15 +212,13 @@ class GitHubClient:
             kind = "orgs" if user.get("type") == "Organization" else "users"
             params = "type=public" if kind == "orgs" else "type=owner"
             metas: list[RepoMeta] = []
-            page = 1
-            while True:
-                _, data = self._get(f"/{kind}/{owner}/repos?{params}&per_page=100&page={page}")
-                if not data:
-                    break
-                metas.extend(RepoMeta.from_json(item) for item in data if not item.get("private"))
-                if len(data) < 100:
-                    break
-                page += 1
+            url: str | None = f"/{kind}/{owner}/repos?{params}&per_page=100"
+            pages = 0
+            while url and pages < 1000:  # GitHub's Link header says where the next page is
+                headers, data = self._get(url)
+                metas.extend(RepoMeta.from_json(item) for item in data or [] if not item.get("private"))
+                url = _next_link(headers.get("link", ""))
+                pages += 1
         except github.GithubException as exc:
             if exc.status == 404:
                 raise NotFoundError(f"no such GitHub organisation or user: {owner}") from None
@@ -221,6 +232,15 @@ class GitHubClient:
         """The commit's tree and blobs, fetched shallowly into a temporary bare repository."""
         return self.policy.call(lambda: FetchedRepository(clone_url, commit, self.options.token,
                                                           self.options.timeout))
+
+
+def _next_link(link_header: str) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, as a path PyGithub accepts."""
+    for part in link_header.split(","):
+        url, _, rel = part.partition(";")
+        if 'rel="next"' in rel:
+            return url.strip().strip("<>")
+    return None
 
 
 def _classify(error: BaseException, attempt: int) -> BaseException | None:
@@ -288,7 +308,7 @@ class FetchedRepository(GitSource):
                                                  "Connection refused", "transfer closed", "early EOF")):
                         raise _FetchTransient(f"cannot fetch {scrub(clone_url)}: {reason}")
                     raise SourceError(f"cannot fetch {scrub(clone_url)} at {commit[:12]}: {reason}")
-            super().__init__(self._tmp, commit)
+            super().__init__(self._tmp, commit, trusted_commit=commit)
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
