@@ -13,6 +13,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from crawler.api import load, scan_config, scan_specs, snapshots
+# ``crawler.diff`` is both a module (``crawler/diff.py``) and the function users call; import the
+# module first so that the function, bound after it, is what ``crawler.diff`` names.
+import crawler.diff as _diff_module  # noqa: F401
+from crawler.api import diff, load, scan_config, scan_specs, snapshots
 
-__all__ = ["__version__", "load", "scan_config", "scan_specs", "snapshots"]
+__all__ = ["__version__", "diff", "load", "scan_config", "scan_specs", "snapshots"]

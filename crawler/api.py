@@ -10,7 +10,7 @@ import polars as pl
 from crawler.census import ProgressHook, ScanOptions, Target, scan
 from crawler.config import Config, load_config
 
-__all__ = ["Config", "ScanOptions", "Target", "load", "load_config", "scan", "scan_config",
+__all__ = ["Config", "ScanOptions", "Target", "diff", "load", "load_config", "scan", "scan_config",
            "scan_specs", "snapshots", "targets_for"]
 from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
 from crawler.specs import RepoSpec, parse_spec
@@ -61,6 +61,16 @@ def scan_specs(specs: Iterable[str], *, out: str | Path = "output", options: Sca
 def load(snapshot: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:
     """A snapshot by id or path (the newest when None): ``.repos``, ``.files``, ``.breakdown``."""
     return open_snapshot(snapshot, out=out)
+
+
+def diff(old: str | Path | Snapshot, new: str | Path | Snapshot, *, out: str | Path = "output",
+         min_change: float = 0.0) -> pl.DataFrame:
+    """What changed between two snapshots (ids, folders or loaded snapshots): see ``crawler.diff``."""
+    from crawler.diff import diff as diff_snapshots
+
+    a = old if isinstance(old, Snapshot) else open_snapshot(old, out=out)
+    b = new if isinstance(new, Snapshot) else open_snapshot(new, out=out)
+    return diff_snapshots(a, b, min_change=min_change)
 
 
 def snapshots(out: str | Path = "output") -> pl.DataFrame:

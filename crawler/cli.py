@@ -73,7 +73,61 @@ def build_parser() -> argparse.ArgumentParser:
                       help="what each row sums (default: component)")
     show.add_argument("--format", choices=FORMATS, default="table", help="output format")
     show.set_defaults(func=cmd_show)
+    diff = sub.add_parser("diff", help="what changed between two snapshots",
+                          description="What changed between two snapshots, by project, repository, component "
+                          "and language; biggest change first.")
+    diff.add_argument("old", help="the older snapshot (id or folder)")
+    diff.add_argument("new", help="the newer snapshot (id or folder)")
+    diff.add_argument("--out", default="output", help="output folder to find snapshots by id")
+    diff.add_argument("--min-change", type=float, default=0.0, metavar="PP",
+                      help="hide rows whose share moved less than PP percentage points")
+    diff.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    diff.set_defaults(func=cmd_diff)
     return parser
+
+
+def _arrow(old: object, new: object, fmt: str = "{}") -> str:
+    a = "–" if old is None else fmt.format(old)
+    b = "–" if new is None else fmt.format(new)
+    return a if a == b else f"{a} → {b}"
+
+
+def diff_view(table: pl.DataFrame) -> pl.DataFrame:
+    """The diff as people read it: old → new in one cell."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        rows.append({
+            "project": r["project"], "repo": r["repo"], "component": r["component"], "language": r["language"],
+            "change": r["change"],
+            "bytes": _arrow(r["bytes_old"], r["bytes_new"], "{:,}") + f" ({r['bytes_delta']:+,})",
+            "share": _arrow(None if r["share_old"] is None else r["share_old"] * 100,
+                            None if r["share_new"] is None else r["share_new"] * 100, "{:.1f}%")
+            + f" ({r['share_delta_pp']:+.1f} pp)",
+            "files": _arrow(r["files_old"], r["files_new"]),
+            "commit": _arrow(r["commit_old"] and r["commit_old"][:7], r["commit_new"] and r["commit_new"][:7]),
+        })
+    return pl.DataFrame(rows, schema={k: pl.String for k in
+                                      ("project", "repo", "component", "language", "change", "bytes", "share",
+                                       "files", "commit")})
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    from crawler.diff import diff, notes
+
+    old, new = api.load(args.old, out=args.out), api.load(args.new, out=args.out)
+    table = diff(old, new, min_change=args.min_change)
+    warnings = notes(old, new).warnings
+    for warning in warnings:
+        print(f"census: note: {warning}", file=sys.stderr)
+    title = f"{old.id} → {new.id}"
+    if args.format in ("csv", "json"):
+        print(render(table, args.format), end="")
+    elif args.format == "md":
+        head = "".join(f"> **Note:** {w}\n>\n" for w in warnings)
+        print(render(diff_view(table), "md", title=title).replace("\n\n", "\n\n" + head, 1), end="")
+    else:
+        print(render(diff_view(table), "table", title=title, console=console), end="")
+    return EXIT_OK
 
 
 def cmd_scan(args: argparse.Namespace, console: Console) -> int:

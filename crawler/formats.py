@@ -55,6 +55,6 @@ def render(frame: pl.DataFrame, fmt: str, *, title: str | None = None, console: 
     for row in frame.iter_rows():
         table.add_row(*[_cell(v, c) for v, c in zip(row, frame.columns, strict=True)])
     buffer = io.StringIO()
-    width = console.width if console else 160
+    width = console.width if console is not None and console.is_terminal else 200  # piped: do not wrap
     Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)
     return buffer.getvalue()
