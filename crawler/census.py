@@ -214,6 +214,8 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None) 
             pending = 0
     if on_files and pending:
         on_files(pending)
+    # Classification runs in this thread: two threads were measured no faster on two cores (git's
+    # inflating and go-enry already keep both busy), and one is simpler.
     return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
 

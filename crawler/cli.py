@@ -20,6 +20,7 @@ from crawler.census import ScanOptions
 from crawler.errors import CensusError, InputError
 from crawler.formats import FORMATS, render
 from crawler.progress import ScanProgress
+from crawler.snapshot import write_text_atomic
 from crawler.sources.github import GitHubOptions, api_url_from_env, token_from_env
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
@@ -83,7 +84,39 @@ def build_parser() -> argparse.ArgumentParser:
                       help="hide rows whose share moved less than PP percentage points")
     diff.add_argument("--format", choices=FORMATS, default="table", help="output format")
     diff.set_defaults(func=cmd_diff)
+
+    report = sub.add_parser("report", help="a report a person reads (HTML or Markdown)",
+                            description="Write a report of a snapshot (default: the newest): language bars per "
+                            "project, repository and component; with --against, what moved; with several "
+                            "snapshots, the trend.")
+    report.add_argument("snapshot", nargs="?", help="snapshot id or folder (default: the newest)")
+    report.add_argument("--against", metavar="OLD", help="an older snapshot to compare with")
+    report.add_argument("--format", choices=("html", "md"), default="html", help="html (default) or md")
+    report.add_argument("-o", "--output", metavar="FILE",
+                        help="where to write it (default: OUT/reports/census-ID.html or .md; - for stdout)")
+    report.add_argument("--trend", action=argparse.BooleanOptionalAction, default=None,
+                        help="add the share of each language over all snapshots in OUT (default: when "
+                        "there are two or more)")
+    report.add_argument("--out", default="output", help="output folder to find snapshots by id")
+    report.set_defaults(func=cmd_report)
     return parser
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from crawler.report import make_report
+
+    snap = api.load(args.snapshot, out=args.out)
+    against = api.load(args.against, out=args.out) if args.against else None
+    text = make_report(snap, fmt=args.format, against=against, trend=args.trend, out=args.out)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    suffix = f"-vs-{against.id}" if against else ""
+    default = Path(args.out) / "reports" / f"census-{snap.id}{suffix}.{args.format}"
+    target = Path(args.output) if args.output else default
+    write_text_atomic(target, text)
+    print(target)
+    return EXIT_OK
 
 
 def _arrow(old: object, new: object, fmt: str = "{}") -> str:
@@ -159,7 +192,7 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     counts = dict(repos.group_by("status").len().iter_rows())
     failed = sum(counts.get(s, 0) for s in FAILURE_STATUSES)
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{repos.height} repositories ({summary_text}), {snap.files.height:,} files"
+    print(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
           + (f"; largest: {top['language'][0]} in {top['repo'][0]}" if top.height else ""))
     if counts.get("deferred"):
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")

@@ -176,6 +176,21 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
     return Snapshot(final, manifest, {k: _conform(v, TABLES[k]) for k, v in tables.items()})
 
 
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a hidden temporary file renamed into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     manifest_path = path / "manifest.json"
     try:
@@ -212,12 +227,22 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
                             f"({exc.__class__.__name__})") from None
 
 
+def _created(path: Path) -> str:
+    """When a snapshot was made, from its manifest (ids alone tie within a second)."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        return str(manifest.get("created_at") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
 def snapshot_dirs(out: str | Path) -> list[Path]:
-    """The snapshot folders under ``out/snapshots``, oldest first."""
+    """The snapshot folders under ``out/snapshots``, oldest first (by creation time, then id)."""
     root = Path(out) / "snapshots"
     if not root.is_dir():
         return []
-    return sorted((p for p in root.iterdir() if p.is_dir() and _ID.match(p.name)), key=lambda p: p.name)
+    found = [p for p in root.iterdir() if p.is_dir() and _ID.match(p.name)]
+    return sorted(found, key=lambda p: (p.name[:16], _created(p), p.name))
 
 
 def open_snapshot(ref: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:

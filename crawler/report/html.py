@@ -1,0 +1,39 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no script, no network)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
+
+from crawler.report.model import Report
+from crawler.report.svg import trend_chart
+
+
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"
+
+
+def _environment() -> Environment:
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["bytes"] = _bytes
+    env.filters["num"] = lambda n: "" if n is None else f"{n:,}"
+    env.filters["pct"] = lambda f: "" if f is None else f"{f * 100:.1f}%"
+    env.filters["pp"] = lambda f: "" if f is None else f"{f:+.1f} pp"
+    env.filters["short"] = lambda sha: (sha or "")[:10]
+    env.globals["trend_chart"] = lambda trend: Markup(trend_chart(trend))
+    return env
+
+
+def render_html(report: Report) -> str:
+    template = resources.files("crawler.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    return _environment().from_string(template).render(r=report)
