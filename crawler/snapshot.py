@@ -95,7 +95,7 @@ def slug(label: str) -> str:
     return text[:60]
 
 
-def _conform(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+def conform(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
     return frame.select([pl.col(name).cast(dtype) if name in frame.columns else
                          pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items()])
 
@@ -158,7 +158,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
         tables = {"repos": repos, "files": files, "breakdown": breakdown}
         for name, frame in tables.items():
             target = tmp / f"{name}.parquet"
-            _conform(frame, TABLES[name]).write_parquet(target, compression="zstd", statistics=True)
+            conform(frame, TABLES[name]).write_parquet(target, compression="zstd", statistics=True)
             with target.open("rb") as fh:
                 os.fsync(fh.fileno())
         with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
@@ -173,7 +173,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Snapshot(final, manifest, {k: _conform(v, TABLES[k]) for k, v in tables.items()})
+    return Snapshot(final, manifest, {k: conform(v, TABLES[k]) for k, v in tables.items()})
 
 
 def write_text_atomic(target: Path, text: str) -> None:
@@ -221,7 +221,7 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
     if missing:
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet lacks column(s) {', '.join(missing)}")
     try:
-        return _conform(frame, TABLES[name])
+        return conform(frame, TABLES[name])
     except pl.exceptions.PolarsError as exc:
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet has columns of the wrong type "
                             f"({exc.__class__.__name__})") from None
