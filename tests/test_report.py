@@ -48,7 +48,9 @@ def test_model(two: tuple[Snapshot, Snapshot, Path]) -> None:
     assert sum(s.share for s in repo.bar.segments) == pytest.approx(1.0)
     assert repo.bar.segments[0].color == languages.color("Rust")
     assert [p.name for p in report.problems] == ["gone"] and report.problems[0].status == "failed"
-    assert report.against == old.id and report.movers[0]["language"] in {"TypeScript", "Rust", "Shell"}
+    assert report.against == old.id
+    assert {(m["component"], m["language"], m["change"]) for m in report.movers} == {
+        (".", "Rust", "changed"), (".", "Shell", "removed")}
     assert {"what": "component", "name": "Project <A&B> / a / node"} in report.appeared
     assert {"what": "language", "name": "Project <A&B> / a / .: Shell"} in report.disappeared
     (trend,) = report.trends
@@ -72,7 +74,8 @@ def test_markdown(two: tuple[Snapshot, Snapshot, Path]) -> None:
     md = render_markdown(build(new, against=old))
     assert md.startswith(f"# census report `{new.id}`")
     assert "| Rust |" in md and "█" in md and "## Not counted" in md and "## What moved since" in md
-    assert "Project <A&B> / a / `node`" in md
+    assert "Project <A&B> / a / `.` | Rust | changed" in md
+    assert "**Appeared:** component Project <A&B> / a / node" in md
     assert make_report(new, fmt="md", trend=False, out=out).count("## Trend") == 0
     assert "one snapshot only" in render_markdown(build(new, history=[new]))
 

@@ -45,6 +45,18 @@ def render_markdown(report: Report) -> str:
         out += ["## Claims", "", "| verdict | claim | figures |", "| --- | --- | --- |"]
         out += [f"| **{_esc(c['verdict'])}** | {_esc(c['text'])} | {_esc(c['figures'])} |" for c in report.claims]
         out.append("")
+    for project in report.projects:
+        out += [f"## {_esc(project.name)}", "", _summary(project.bar), ""]
+        out += _bar_table(project.bar)
+        for repo in project.repos:
+            name = f"[{_esc(repo.name)}]({repo.commit_url})" if repo.commit_url else _esc(repo.name)
+            facts = f"commit `{(repo.commit or '')[:10]}` · {repo.files:,} files · {repo.status}"
+            out += [f"### {name}", "", facts, ""]
+            out += _bar_table(repo.bar, code=any(s.code is not None for s in repo.bar.segments))
+            if len(repo.components) > 1 or (repo.components and repo.components[0].name != "."):
+                out += ["| component | languages |", "| --- | --- |"]
+                out += [f"| `{_esc(c.name)}` | {_esc(_summary(c.bar))} |" for c in repo.components]
+                out.append("")
     if report.against:
         out += [f"## What moved since `{report.against}`", ""]
         out += [f"> **Note:** {n}" for n in report.diff_notes]
@@ -78,18 +90,6 @@ def render_markdown(report: Report) -> str:
                 cells = ["–" if s is None else f"{s * 100:.1f}%" for _, s in series.points]
                 out.append(f"| {_esc(series.language)} | " + " | ".join(cells) + " |")
             out.append("")
-    for project in report.projects:
-        out += [f"## {_esc(project.name)}", "", _summary(project.bar), ""]
-        out += _bar_table(project.bar)
-        for repo in project.repos:
-            name = f"[{_esc(repo.name)}]({repo.commit_url})" if repo.commit_url else _esc(repo.name)
-            facts = f"commit `{(repo.commit or '')[:10]}` · {repo.files:,} files · {repo.status}"
-            out += [f"### {name}", "", facts, ""]
-            out += _bar_table(repo.bar, code=any(s.code is not None for s in repo.bar.segments))
-            if len(repo.components) > 1 or (repo.components and repo.components[0].name != "."):
-                out += ["| component | languages |", "| --- | --- |"]
-                out += [f"| `{_esc(c.name)}` | {_esc(_summary(c.bar))} |" for c in repo.components]
-                out.append("")
     if report.problems:
         out += ["## Not counted", "", "| project | repository | status | why |", "| --- | --- | --- | --- |"]
         out += [f"| {_esc(p.project)} | {_esc(p.name)} | {p.status} | {_esc(p.error)} |" for p in report.problems]

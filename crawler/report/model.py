@@ -182,7 +182,10 @@ def build(snapshot: Snapshot, *, against: Snapshot | None = None, history: list[
         from crawler.diff import notes
 
         changes = diff_snapshots(against, snapshot)
-        moved = changes.filter(pl.col("change") != "unchanged")
+        # Movers within what both snapshots have; whole repositories and components that came or
+        # went are listed apart (appeared / disappeared).
+        moved = changes.filter((pl.col("change") != "unchanged") & (pl.col("repo_change") == "kept")
+                               & (pl.col("component_change") == "kept"))
         extra.update(
             against=against.id,
             movers=tuple(moved.head(movers).to_dicts()),
