@@ -213,6 +213,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(bench_one(path, census=census, linguist=linguist, repeat=args.repeat, warmup=args.warmup,
                                  jobs=args.jobs))
     print_table(results, best=args.best, repeat=args.repeat)
+    if len(args.repos) > 1:
+        # A project list: one census command for every repository, against one github-linguist per repository.
+        together: list[float] = []
+        for _ in range(max(1, args.repeat)):
+            with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
+                argv = [*census, "scan", "--out", out, "--jobs", str(max(2, args.jobs))]
+                for path in args.repos:
+                    argv += ["--repo", path]
+                seconds, proc = _timed(argv)
+                if proc.returncode == 0:
+                    together.append(seconds)
+        pick = min if args.best else statistics.median
+        linguist_total = sum(pick(r.linguist_s) for r in results if r.linguist_s)
+        if together:
+            census_total = pick(together)
+            print(f"\nall {len(args.repos)} repositories: census in one command {census_total:.2f} s, "
+                  f"github-linguist one by one {linguist_total:.2f} s, ratio {linguist_total / census_total:.2f}")
     return 1 if any(r.census_error or r.linguist_error for r in results) else 0
 
 
