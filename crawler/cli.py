@@ -131,7 +131,9 @@ def diff_view(table: pl.DataFrame) -> pl.DataFrame:
     for r in table.iter_rows(named=True):
         rows.append({
             "project": r["project"], "repo": r["repo"], "component": r["component"], "language": r["language"],
-            "change": r["change"],
+            "change": r["change"] + (f" (repository {r['repo_change']})" if r["repo_change"] != "kept" else
+                                      f" (component {r['component_change']})" if r["component_change"] != "kept"
+                                      else ""),
             "bytes": _arrow(r["bytes_old"], r["bytes_new"], "{:,}") + f" ({r['bytes_delta']:+,})",
             "share": _arrow(None if r["share_old"] is None else r["share_old"] * 100,
                             None if r["share_new"] is None else r["share_new"] * 100, "{:.1f}%")

@@ -94,6 +94,7 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.log: list[LoggedRequest] = []
         self.rate_limit = rate_limit
+        self.truncate_trees_over: int | None = None  # GitHub truncates at 100,000 entries (or 7 MB)
         self.remaining = rate_limit
         self.reset_at = int(self.clock.now()) + 3600
         self._lock = threading.Lock()
@@ -335,6 +336,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(entry, 200, {"sha": sha, "commit": {"message": "x"}}, {"ETag": etag})
 
+    def tree(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str, sha: str) -> None:
+        """``git/trees`` as GitHub serves it, truncated past ``truncate_trees_over`` entries."""
+        repo = self._find(entry, owner, name)
+        if repo is None or repo.git_dir is None:
+            return
+        args = ["git", "ls-tree", "-l", "-z", *(["-r", "-t"] if query.get("recursive") else []), sha]
+        out = subprocess.run(args, cwd=repo.git_dir, capture_output=True, check=False).stdout
+        items = []
+        for record in filter(None, out.split(b"\0")):
+            meta, _, path = record.partition(b"\t")
+            mode, kind, oid, size = meta.decode().split()
+            item = {"path": path.decode(), "mode": mode, "type": kind, "sha": oid}
+            if kind == "blob":
+                item["size"] = int(size)
+            items.append(item)
+        limit = self.fake.truncate_trees_over
+        truncated = limit is not None and len(items) > limit
+        self._json(entry, 200, {"sha": sha, "tree": items[:limit] if truncated else items, "truncated": truncated})
+
     def languages(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str) -> None:
         repo = self._find(entry, owner, name)
         if repo is not None:
@@ -420,6 +440,7 @@ _ROUTES = [
     (r"/repos/([^/]+)/([^/]+)", "repo"),
     (r"/repos/([^/]+)/([^/]+)/commits/(.+)", "commit"),
     (r"/repos/([^/]+)/([^/]+)/languages", "languages"),
+    (r"/repos/([^/]+)/([^/]+)/git/trees/([^/]+)", "tree"),
     (r"/repositories/(\d+)(/.*)?", "repo_by_id"),
     (r"/users/([^/]+)", "user"),
     (r"/orgs/([^/]+)", "user"),

@@ -325,3 +325,30 @@ def test_concurrent_scans_keep_answers_apart(make_repo: MakeRepo, clock: FakeTim
     for i, result in enumerate(results):
         assert (result.repo["status"], result.repo["canonical"], result.repo["stars"]) == ("ok", f"org/r{i}", i)
         assert result.files["path"].to_list() == [f"f{i}.py"]
+
+
+def test_truncated_trees_cannot_make_a_partial_count(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime) -> None:
+    """GitHub truncates trees of over 100,000 entries; census reads the commit through git, whole."""
+    files = {f"d{i % 7}/f{i}.py": f"x = {i}\n" for i in range(60)}
+    bare = bare_repo(make_repo, files)
+    fake.add_repo("org/big", bare)
+    fake.truncate_trees_over = 10
+    import urllib.request
+
+    with urllib.request.urlopen(f"{fake.api_url}/repos/org/big/git/trees/HEAD?recursive=1") as answer:
+        assert json.loads(answer.read())["truncated"] is True  # what a tree-based reader would get
+    result = scan_repo(target("org/big"), options_for(fake), client=client_for(fake, clock))
+    assert result.repo["status"] == "ok" and result.files.height == 60
+    assert not [r for r in fake.log if "/git/trees/" in r.path and r.headers.get("user-agent", "").startswith("census")]
+
+
+def test_timeouts_are_retried_a_bounded_number_of_times(make_repo: MakeRepo, fake: FakeGitHub,
+                                                         clock: FakeTime) -> None:
+    fake.add_repo("org/slow", bare_repo(make_repo, {"a.py": "1\n"}))
+    fake.fault(r"^/api/v3/repos/org/slow$", 200, times=5, delay=1.3, body="{}")
+    options = ScanOptions(jobs=1, github=GitHubOptions(api_url=fake.api_url, timeout=1))
+    client = GitHubClient(options.github, gate=RateGate(clock=clock.time, sleep=clock.sleep), jitter=lambda: 0.5)
+    client.policy.attempts = 2
+    result = scan_repo(target("org/slow"), options, client=client)
+    assert result.repo["status"] == "failed" and "cannot reach GitHub" in result.repo["error"]
+    assert len(fake.requests(r"^/api/v3/repos/org/slow$")) == 2 and clock.sleeps == [1.0]
