@@ -24,6 +24,7 @@ from crawler.classify import LINGUIST_ATTRIBUTES, classify
 from crawler.components import Components, ComponentSetting
 from crawler.errors import CensusError, EmptyRepositoryError, InputError, SourceError
 from crawler.gitattributes import GitAttributes
+from crawler.lines import LINES_LIMIT, LineCounter
 from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, write_snapshot
 from crawler.sources import Entry, Source, open_source
 from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, languages_json
@@ -53,6 +54,7 @@ class ScanOptions:
     jobs: int = 4
     github: GitHubOptions = field(default_factory=GitHubOptions)
     reuse: bool = True
+    lines: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous:
                 if options.reuse and source.kind == "git" and previous and _reusable(previous, row):
                     row["status"], files = "unchanged", _reuse(previous, target)
                 else:
-                    files = _scan_source(source, target, on_files)
+                    files = _scan_source(source, target, on_files, lines=options.lines)
     except SourceError as exc:
         row["status"], row["error"] = exc.status, str(exc)
     except CensusError as exc:
@@ -168,10 +170,11 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
     if not row.get("clone_url"):
         raise SourceError(f"GitHub gave no clone URL for {target.spec.location}")
     with client.fetch(row["clone_url"], row["commit"]) as source:
-        return _scan_source(source, target, on_files)
+        return _scan_source(source, target, on_files, lines=options.lines)
 
 
-def _scan_source(source: Source, target: Target, on_files: FileCallback | None) -> pl.DataFrame:
+def _scan_source(source: Source, target: Target, on_files: FileCallback | None, *,
+                 lines: bool = True) -> pl.DataFrame:
     entries = list(source.entries())
     attr_entries = [e for e in entries if e.kind == "file" and
                     (e.path == ".gitattributes" or e.path.endswith("/.gitattributes"))]
@@ -187,7 +190,7 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None) 
 
     components = Components.build(target.components, (e.path for e in entries if e.kind == "file"),
                                   vendored_manifest)
-    rows: list[tuple[Any, ...]] = []
+    rows: list[list[Any]] = []
     commit = source.commit
     base = (target.project, target.name, commit)
 
@@ -197,21 +200,30 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None) 
                     else "submodule: skipped")
             rows.append(_row(base, entry, components(entry.path), None, note))
     pending = 0
-    for content in source.read((e for e in entries if e.kind == "file"), languages.CONTENT_PREFIX):
-        entry = content.entry
-        notes = [] if entry.utf8_path else ["path is not valid UTF-8"]
-        if content.prefix is None:
-            notes.append(content.error or "unreadable")
-            rows.append(_row(base, entry, components(entry.path), None, "; ".join(notes)))
-        else:
-            result = classify(entry.path, content.prefix, attributes.lookup(entry.path), entry.size)
-            if result.lfs:
-                notes.append("Git LFS pointer: counted as the pointer file, as Linguist does")
-            rows.append(_row(base, entry, components(entry.path), result, "; ".join(notes) or None))
-        pending += 1
-        if on_files and pending >= 200:
-            on_files(pending)
-            pending = 0
+    limit = LINES_LIMIT if lines else languages.CONTENT_PREFIX
+    with LineCounter() as counter:
+        for content in source.read((e for e in entries if e.kind == "file"), limit):
+            entry = content.entry
+            notes = [] if entry.utf8_path else ["path is not valid UTF-8"]
+            if content.prefix is None:
+                notes.append(content.error or "unreadable")
+                rows.append(_row(base, entry, components(entry.path), None, "; ".join(notes)))
+            else:
+                prefix = content.prefix[: languages.CONTENT_PREFIX]
+                result = classify(entry.path, prefix, attributes.lookup(entry.path), entry.size)
+                if result.lfs:
+                    notes.append("Git LFS pointer: counted as the pointer file, as Linguist does")
+                if lines and entry.size is not None and entry.size > len(content.prefix):
+                    notes.append(f"over {LINES_LIMIT // (1024 * 1024)} MiB: lines not counted")
+                elif lines:
+                    counter.add(len(rows), content.prefix, result.language, binary=result.binary)
+                rows.append(_row(base, entry, components(entry.path), result, "; ".join(notes) or None))
+            pending += 1
+            if on_files and pending >= 200:
+                on_files(pending)
+                pending = 0
+    for index, counts in counter.results.items():
+        rows[index][_LINES:_LINES + 4] = [counts.lines, counts.code, counts.comments, counts.blanks]
     if on_files and pending:
         on_files(pending)
     # Classification runs in this thread: two threads were measured no faster on two cores (git's
@@ -219,15 +231,18 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None) 
     return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
 
-def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Any, note: str | None) -> tuple[Any, ...]:
+_LINES = list(FILES_SCHEMA).index("lines")  # lines, code, comments, blanks follow in this order
+
+
+def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Any, note: str | None) -> list[Any]:
     project, repo, commit = base
     if result is None:
-        return (project, repo, commit, entry.path, component, None, None, None,
+        return [project, repo, commit, entry.path, component, None, None, None,
                 entry.size if entry.kind == "file" else None, None, None, None, None,
-                False, False, False, False, False, entry.kind, False, entry.oid, note)
-    return (project, repo, commit, entry.path, component, result.language, result.group, result.type,
+                False, False, False, False, False, entry.kind, False, entry.oid, note]
+    return [project, repo, commit, entry.path, component, result.language, result.group, result.type,
             entry.size, None, None, None, None, result.vendored, result.generated, result.documentation,
-            result.binary, result.counted, entry.kind, result.lfs, entry.oid, note)
+            result.binary, result.counted, entry.kind, result.lfs, entry.oid, note]
 
 
 ProgressHook = Callable[[str, Any], None]
@@ -321,7 +336,8 @@ def previous_lookup(out: str, options: ScanOptions) -> PreviousLookup | None:
     try:
         newest = open_snapshot(None, out=out)
         if newest.manifest.get("tool", {}).get("version") != __version__ or \
-                newest.manifest.get("language_data") != languages.data_version():
+                newest.manifest.get("language_data") != languages.data_version() or \
+                bool((newest.manifest.get("options") or {}).get("lines")) != options.lines:
             return None
         repos = newest.repos
         files = newest.files
@@ -350,6 +366,7 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     results = run(targets, options, progress, previous_lookup(out, options), client)
     repos, files, table = assemble(results)
     manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
+                        "lines": options.lines,
                         "api_url": options.github.api_url, "max_wait": options.github.max_wait,
                         "reuse": options.reuse}
     return write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "remaining repositories are recorded as deferred for the next run")
     scan.add_argument("--api-url", metavar="URL",
                       help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
+    scan.add_argument("--no-lines", dest="lines", action="store_false",
+                      help="count bytes only, not lines of code (faster)")
     scan.add_argument("--worktree", action="store_true",
                       help="scan files as they are on disk (tracked and untracked-but-not-ignored) "
                       "instead of the committed tree")
@@ -73,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--by", choices=("component", "repo", "project", "language"), default="component",
                       help="what each row sums (default: component)")
     show.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    show.add_argument("--lines", action="store_true",
+                      help="add lines, code, comments and blanks (tokei's counts) next to bytes")
     show.set_defaults(func=cmd_show)
     diff = sub.add_parser("diff", help="what changed between two snapshots",
                           description="What changed between two snapshots, by project, repository, component "
@@ -174,7 +178,7 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         raise InputError("--max-wait must be zero or more seconds")
     github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
                            max_wait=args.max_wait)
-    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github)
+    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     with ScanProgress(len(targets)) as progress:
@@ -219,7 +223,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     if args.format == "table" and "commit" in keys:  # full ids in machine formats, short ones for people
         table = table.with_columns(pl.col("commit").str.slice(0, 10))
     columns = [*keys, "language", "type", "files", "bytes", "share"]
-    if table["code"].is_not_null().any():
+    if args.lines:
         columns[-1:-1] = ["lines", "code", "comments", "blanks"]
     print(render(table.select(columns), args.format, console=console,
                  title=f"snapshot {snap.id}, by {args.by}"), end="")
