@@ -135,7 +135,10 @@ def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
     text = _as_utf8(prefix)
     if b"\0" in text:  # text to charlock (``%!PS-Adobe-``), binary to go-enry: hide the NULs
         text = text.replace(b"\0", b" ")
-    if (size if size is not None else len(prefix)) <= VIEWABLE_SIZE and b"UseVimball" not in text[:4096]:
+    # Under 50 KiB go-enry's own modeline step sees what Linguist's does; past it, the modeline
+    # search must see the ends of the 128 KiB prefix, which the 50 KiB chain below would not.
+    if len(text) > CONSIDER_BYTES and (size if size is not None else len(prefix)) <= VIEWABLE_SIZE \
+            and b"UseVimball" not in text[:4096]:
         by_modeline = enry.get_language_by_modeline(text).language
         if by_modeline:
             return str(by_modeline)
