@@ -9,6 +9,7 @@ machines and the results concatenated. ``scan`` runs it over a list (threads, bo
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +21,12 @@ import polars as pl
 
 from crawler import __version__, languages
 from crawler.aggregate import breakdown
+from crawler.checkpoint import Checkpoint, target_key
 from crawler.classify import LINGUIST_ATTRIBUTES, classify
 from crawler.components import Components, ComponentSetting
 from crawler.errors import CensusError, EmptyRepositoryError, InputError, SourceError
 from crawler.gitattributes import GitAttributes
-from crawler.lines import LINES_LIMIT, LineCounter
+from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
 from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, write_snapshot
 from crawler.sources import Entry, Source, open_source
 from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, languages_json
@@ -190,7 +192,7 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None, 
 
     components = Components.build(target.components, (e.path for e in entries if e.kind == "file"),
                                   vendored_manifest)
-    rows: list[list[Any]] = []
+    rows = _Rows()
     commit = source.commit
     base = (target.project, target.name, commit)
 
@@ -204,7 +206,7 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None, 
     with LineCounter() as counter:
         for content in source.read((e for e in entries if e.kind == "file"), limit):
             entry = content.entry
-            notes = [] if entry.utf8_path else ["path is not valid UTF-8"]
+            notes = [] if entry.utf8_path else ["path is not valid UTF-8: its bytes are in path_bytes"]
             if content.prefix is None:
                 notes.append(content.error or "unreadable")
                 rows.append(_row(base, entry, components(entry.path), None, "; ".join(notes)))
@@ -222,27 +224,62 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None, 
             if on_files and pending >= 200:
                 on_files(pending)
                 pending = 0
-    for index, counts in counter.results.items():
-        rows[index][_LINES:_LINES + 4] = [counts.lines, counts.code, counts.comments, counts.blanks]
     if on_files and pending:
         on_files(pending)
     # Classification runs in this thread: two threads were measured no faster on two cores (git's
     # inflating and go-enry already keep both busy), and one is simpler.
-    return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+    return rows.frame(counter.results)
 
 
-_LINES = list(FILES_SCHEMA).index("lines")  # lines, code, comments, blanks follow in this order
+class _Rows:
+    """Per-file rows, kept as columnar chunks: 200,000 files must not cost gigabytes of tuples."""
+
+    CHUNK = 20_000
+
+    def __init__(self) -> None:
+        self._chunks: list[pl.DataFrame] = []
+        self._rows: list[list[Any]] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, row: list[Any]) -> None:
+        self._rows.append(row)
+        self._count += 1
+        if len(self._rows) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(pl.DataFrame(self._rows, schema=FILES_SCHEMA, orient="row"))
+            self._rows = []
+
+    def frame(self, counts: dict[int, LineCounts]) -> pl.DataFrame:
+        self._flush()
+        files = pl.concat(self._chunks, how="vertical") if self._chunks else pl.DataFrame(schema=FILES_SCHEMA)
+        if not counts:
+            return files
+        table = pl.DataFrame(
+            {"_i": list(counts), "lines": [c.lines for c in counts.values()],
+             "code": [c.code for c in counts.values()], "comments": [c.comments for c in counts.values()],
+             "blanks": [c.blanks for c in counts.values()]},
+            schema={"_i": pl.UInt32, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64})
+        merged = (files.with_row_index("_i").drop("lines", "code", "comments", "blanks")
+                  .join(table, on="_i", how="left", maintain_order="left"))
+        return merged.select(list(FILES_SCHEMA))
 
 
 def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Any, note: str | None) -> list[Any]:
     project, repo, commit = base
+    raw = None if entry.utf8_path else entry.raw_path  # the exact bytes, when ``path`` had to escape some
     if result is None:
         return [project, repo, commit, entry.path, component, None, None, None,
                 entry.size if entry.kind == "file" else None, None, None, None, None,
-                False, False, False, False, False, entry.kind, False, entry.oid, note]
+                False, False, False, False, False, entry.kind, False, entry.oid, note, raw]
     return [project, repo, commit, entry.path, component, result.language, result.group, result.type,
             entry.size, None, None, None, None, result.vendored, result.generated, result.documentation,
-            result.binary, result.counted, entry.kind, result.lfs, entry.oid, note]
+            result.binary, result.counted, entry.kind, result.lfs, entry.oid, note, raw]
 
 
 ProgressHook = Callable[[str, Any], None]
@@ -291,9 +328,20 @@ def _deduplicate(results: list[RepoResult]) -> list[RepoResult]:
     return out
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a scan: ``finished`` repositories are saved for the next run."""
+
+    def __init__(self, finished: int, total: int) -> None:
+        super().__init__(f"interrupted after {finished} of {total} repositories")
+        self.finished, self.total = finished, total
+
+
 def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(), progress: ProgressHook | None = None,
-        previous: PreviousLookup | None = None, client: GitHubClient | None = None) -> list[RepoResult]:
-    """Scan every target (``options.jobs`` at a time); results in the targets' order."""
+        previous: PreviousLookup | None = None, client: GitHubClient | None = None,
+        checkpoint: Checkpoint | None = None) -> list[RepoResult]:
+    """Scan every target (``options.jobs`` at a time); results in the targets' order. With a
+    ``checkpoint``, repositories it already holds are taken from it and each new one is saved to
+    it as soon as it is done."""
     if client is None and any(t.spec.kind.startswith("github") for t in targets):
         client = GitHubClient(options.github)
     targets, failures = expand(targets, client)
@@ -301,21 +349,41 @@ def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(), progres
         progress("total", len(targets) + len(failures))
         for failure in failures:
             progress("done", failure)
+    stop = threading.Event()
+    finished = [0]
 
     def one(target: Target) -> RepoResult:
-        if progress:
-            progress("start", target)
-        result = scan_repo(target, options, previous=previous(target) if previous else None, client=client,
-                           on_files=(lambda n: progress("files", n)) if progress else None)
+        key = target_key(target.project, target.spec.text, target.name)
+        saved = checkpoint.load(key) if checkpoint else None
+        if saved is not None:
+            result = RepoResult(*saved)
+        else:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            if progress:
+                progress("start", target)
+            result = scan_repo(target, options, previous=previous(target) if previous else None, client=client,
+                               on_files=(lambda n: progress("files", n)) if progress else None)
+            if checkpoint and result.repo["status"] != "deferred":  # deferred ones are for the next run
+                checkpoint.save(key, result.repo, result.files)
+        finished[0] += 1
         if progress:
             progress("done", result)
         return result
 
-    if options.jobs <= 1 or len(targets) <= 1:
-        results = [one(t) for t in targets]
-    else:
-        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            results = list(pool.map(one, targets))
+    try:
+        if options.jobs <= 1 or len(targets) <= 1:
+            results = [one(t) for t in targets]
+        else:
+            pool = ThreadPoolExecutor(max_workers=options.jobs)
+            try:
+                results = list(pool.map(one, targets))
+            finally:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)  # repositories under way finish and are saved
+    except KeyboardInterrupt:
+        stop.set()
+        raise Interrupted(finished[0], len(targets)) from None
     return failures + _deduplicate(results)
 
 
@@ -357,17 +425,38 @@ def previous_lookup(out: str, options: ScanOptions) -> PreviousLookup | None:
     return lookup
 
 
+def describe(targets: Sequence[Target], options: ScanOptions) -> dict[str, Any]:
+    """What a scan asks for, as JSON-able data: the identity of its checkpoint."""
+    return {
+        "targets": [[t.project, t.spec.text, t.spec.location, t.spec.ref, t.name, _components_text(t.components),
+                     repr(t.filters)] for t in targets],
+        "options": {"worktree": options.worktree, "lines": options.lines, "reuse": options.reuse,
+                    "api_url": options.github.api_url},
+    }
+
+
 def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions = ScanOptions(),
          label: str | None = None, config: dict[str, Any] | None = None,
-         progress: ProgressHook | None = None, client: GitHubClient | None = None) -> Snapshot:
-    """Scan ``targets`` and write one snapshot under ``out/snapshots/``; return it."""
+         progress: ProgressHook | None = None, client: GitHubClient | None = None,
+         request: dict[str, Any] | None = None, resume: bool = True) -> Snapshot:
+    """Scan ``targets`` and write one snapshot under ``out/snapshots/``; return it.
+
+    Each finished repository is saved under ``out/.census-work/`` first: if the scan is killed, the
+    same call (same ``request``, by default the targets and options) continues where it stopped.
+    ``resume=False`` starts afresh."""
     if not targets:
         raise InputError("nothing to scan: give a config with repositories or --repo")
-    results = run(targets, options, progress, previous_lookup(out, options), client)
+    checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label})
+    if not resume:
+        checkpoint.discard()
+        checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label})
+    results = run(targets, options, progress, previous_lookup(out, options), client, checkpoint)
     repos, files, table = assemble(results)
     manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
                         "lines": options.lines,
                         "api_url": options.github.api_url, "max_wait": options.github.max_wait,
                         "reuse": options.reuse}
-    return write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,
-                          config=config, options=manifest_options)
+    snapshot = write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,
+                              config=config, options=manifest_options)
+    checkpoint.discard()
+    return snapshot

@@ -16,7 +16,8 @@ from rich.console import Console
 
 from crawler import __version__, api
 from crawler.aggregate import breakdown
-from crawler.census import ScanOptions
+from crawler.census import Interrupted, ScanOptions, describe
+from crawler.checkpoint import output_lock
 from crawler.errors import CensusError, InputError
 from crawler.formats import FORMATS, render
 from crawler.progress import ScanProgress
@@ -55,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                       "remaining repositories are recorded as deferred for the next run")
     scan.add_argument("--api-url", metavar="URL",
                       help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
+    scan.add_argument("--resume", action="store_true",
+                      help="continue the newest interrupted scan in OUT (the same command resumes by itself)")
+    scan.add_argument("--fresh", action="store_true",
+                      help="start afresh, discarding what an interrupted run of the same command saved")
+    scan.add_argument("--wait", action="store_true",
+                      help="if another scan is writing to OUT, wait for it instead of failing")
     scan.add_argument("--no-lines", dest="lines", action="store_false",
                       help="count bytes only, not lines of code (faster)")
     scan.add_argument("--worktree", action="store_true",
@@ -169,7 +176,24 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _resume_arguments(args: argparse.Namespace) -> None:
+    """``--resume`` alone: take the inputs of the newest interrupted scan in OUT."""
+    from crawler.checkpoint import interrupted
+
+    stopped = [s for s in interrupted(args.out) if "cli" in s.get("request", {})]
+    if not stopped:
+        raise InputError(f"nothing to resume: no interrupted scan under {args.out}")
+    saved = stopped[0]["request"]["cli"]
+    args.config, args.repo, args.label = saved["config"], saved["repos"], saved["label"]
+    args.lines, args.worktree = saved["lines"], saved["worktree"]
+    args.api_url = args.api_url or saved["api_url"]
+    print(f"census: resuming the scan started {stopped[0].get('started_at', '?')} "
+          f"({stopped[0]['finished']} repositories already done)", file=sys.stderr)
+
+
 def cmd_scan(args: argparse.Namespace, console: Console) -> int:
+    if args.resume and not args.config and not args.repo:
+        _resume_arguments(args)
     if not args.config and not args.repo:
         raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
     if args.jobs < 1:
@@ -181,13 +205,19 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
-    with ScanProgress(len(targets)) as progress:
-        if config is not None:
+    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
+    # What identifies this scan for resuming: the same command (and config content) finds its own work.
+    request = {**describe(targets, options), "cli": {
+        "config": str(Path(args.config).resolve()) if args.config else None, "repos": args.repo,
+        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": github.api_url}}
+    try:
+        with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
             snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,
-                            config={"path": args.config, "toml": dict(config.raw), "repos": args.repo})
-        else:
-            snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,
-                            config={"path": None, "repos": args.repo})
+                            config=manifest_config, request=request, resume=not args.fresh)
+    except Interrupted as stopped:
+        print(f"census: {stopped}; the {stopped.finished} finished are saved. Run the same command again "
+              f"(or census scan --resume --out {args.out}) to continue.", file=sys.stderr)
+        return 130
     repos = snap.repos
     summary = repos.select(
         "project", "repo", "status", pl.col("commit").str.slice(0, 12).alias("commit"),

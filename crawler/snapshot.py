@@ -47,6 +47,8 @@ FILES_SCHEMA = pl.Schema(_columns({
     "vendored": pl.Boolean, "generated": pl.Boolean, "documentation": pl.Boolean,
     "binary": pl.Boolean, "counted": pl.Boolean, "kind": pl.String, "lfs": pl.Boolean,
     "oid": pl.String, "note": pl.String,
+    # the path's exact bytes when they are not valid UTF-8 (``path`` then shows them as \xNN); else null
+    "path_bytes": pl.Binary,
 }))
 BREAKDOWN_SCHEMA = pl.Schema(_columns({
     "project": pl.String, "repo": pl.String, "commit": pl.String, "component": pl.String,

@@ -31,11 +31,23 @@ class FolderSource(Source):
         self._root_bytes = os.fsencode(self.root.resolve())
 
     def _paths(self) -> Iterator[bytes]:
-        for dirpath, dirnames, filenames in os.walk(self._root_bytes, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d != b".git")
-            rel_dir = os.path.relpath(dirpath, self._root_bytes)
-            for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-                yield name if rel_dir == b"." else rel_dir + b"/" + name
+        """Every path below the root but ``.git`` folders, never following a link. A stack, not
+        ``os.walk`` (recursive in Python 3.11): a very deep tree must not overflow Python's stack."""
+        stack = [b""]
+        while stack:
+            rel_dir = stack.pop()
+            try:
+                with os.scandir(os.path.join(self._root_bytes, rel_dir) if rel_dir else self._root_bytes) as it:
+                    children = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue  # unreadable or vanished folder: nothing in it can be listed
+            for child in children:
+                rel = rel_dir + b"/" + child.name if rel_dir else child.name
+                if child.is_dir(follow_symlinks=False):
+                    if child.name != b".git":
+                        stack.append(rel)
+                else:
+                    yield rel
 
     def entries(self) -> Iterator[Entry]:
         for rel in sorted(set(self._paths())):

@@ -34,24 +34,39 @@ def scrub(text: str) -> str:
     return _CREDENTIALS.sub("", text)
 
 
-def git_env() -> dict[str, str]:
-    """The environment for every git command census runs: never prompt, never fetch lazily."""
+def with_config(env: dict[str, str], pairs: dict[str, str]) -> dict[str, str]:
+    """``env`` with git configuration added through ``GIT_CONFIG_*`` (never a command line, never a file)."""
+    out = dict(env)
+    count = int(out.get("GIT_CONFIG_COUNT") or 0)
+    for key, value in pairs.items():
+        out[f"GIT_CONFIG_KEY_{count}"], out[f"GIT_CONFIG_VALUE_{count}"] = key, value
+        count += 1
+    out["GIT_CONFIG_COUNT"] = str(count)
+    return out
+
+
+def git_env(*, network: bool = False) -> dict[str, str]:
+    """The environment for every git command census runs: never prompt, and, unless ``network``,
+    never reach a remote: a partial clone's missing objects stay missing instead of being fetched
+    lazily (``GIT_NO_LAZY_FETCH`` on git 2.44 and later; ``protocol.allow=never`` on every git)."""
     env = dict(os.environ)
     env.update({
         "GIT_TERMINAL_PROMPT": "0",
-        "GIT_NO_LAZY_FETCH": "1",       # git >= 2.44: missing objects stay missing
         "GIT_OPTIONAL_LOCKS": "0",
         "LC_ALL": "C",
         "GIT_CONFIG_NOSYSTEM": "1",
     })
+    if not network:
+        env["GIT_NO_LAZY_FETCH"] = "1"
+        env = with_config(env, {"protocol.allow": "never"})
     return env
 
 
 def run_git(args: list[str], *, cwd: str | Path | None = None, check: bool = True,
-            input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+            input: bytes | None = None, network: bool = False) -> subprocess.CompletedProcess[bytes]:
     """Run one git command; failures become ``SourceError`` with git's own last line."""
     try:
-        result = subprocess.run(["git", *args], cwd=cwd, env=git_env(), capture_output=True,
+        result = subprocess.run(["git", *args], cwd=cwd, env=git_env(network=network), capture_output=True,
                                 input=input, check=False)
     except FileNotFoundError as exc:
         raise SourceError("git is not installed (census needs the git command)") from exc
@@ -111,19 +126,22 @@ class GitSource(Source):
             yield from _parse_ls_tree(result.stdout, b"")
             return
         # A tree object is missing (damaged or partial clone): walk tree by tree and record
-        # what cannot be read, rather than losing the whole repository.
-        yield from self._walk(self.commit + "^{tree}", b"")
-
-    def _walk(self, tree: str, prefix: bytes) -> Iterator[Entry]:
-        result = run_git(["ls-tree", "-l", "-z", tree], cwd=self.git_dir, check=False)
-        if result.returncode != 0:
-            yield Entry(prefix.rstrip(b"/") or b".", "file", None, note=f"missing tree object {tree}")
-            return
-        for entry in _parse_ls_tree(result.stdout, prefix, keep_trees=True):
-            if isinstance(entry, _Subtree):
-                yield from self._walk(entry.oid, entry.raw_path + b"/")
-            else:
-                yield entry
+        # what cannot be read, rather than losing the whole repository. A stack, not recursion:
+        # the deepest tree git allows must not overflow Python's.
+        stack: list[tuple[str, bytes]] = [(self.commit + "^{tree}", b"")]
+        while stack:
+            tree, prefix = stack.pop()
+            result = run_git(["ls-tree", "-l", "-z", tree], cwd=self.git_dir, check=False)
+            if result.returncode != 0:
+                yield Entry(prefix.rstrip(b"/") or b".", "file", None, note=f"missing tree object {tree}")
+                continue
+            subtrees = []
+            for entry in _parse_ls_tree(result.stdout, prefix, keep_trees=True):
+                if isinstance(entry, _Subtree):
+                    subtrees.append((entry.oid, entry.raw_path + b"/"))
+                else:
+                    yield entry
+            stack.extend(reversed(subtrees))
 
     def read(self, entries: Iterable[Entry], limit: int) -> Iterator[Content]:
         small: list[Entry] = []
@@ -258,7 +276,8 @@ class RemoteGitSource(GitSource):
         self._tmp = tempfile.mkdtemp(prefix="census-remote-")
         try:
             run_git(["init", "--quiet", "--bare", self._tmp])
-            run_git(["fetch", "--quiet", "--depth=1", "--no-tags", "--", url, ref or "HEAD"], cwd=self._tmp)
+            run_git(["fetch", "--quiet", "--depth=1", "--no-tags", "--", url, ref or "HEAD"], cwd=self._tmp,
+                    network=True)
             # Keep the ref name for the record but scan what was fetched.
             super().__init__(self._tmp, "FETCH_HEAD")
             self.ref = ref or "HEAD"

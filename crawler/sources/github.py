@@ -38,7 +38,7 @@ from crawler.errors import (
     SourceError,
 )
 from crawler.ratelimit import RateGate, RetryPolicy, Transient, rate_limit_wait
-from crawler.sources.git import GitSource, git_env, scrub
+from crawler.sources.git import GitSource, git_env, scrub, with_config
 
 if TYPE_CHECKING:
     from github import GithubException
@@ -288,12 +288,11 @@ class FetchedRepository(GitSource):
 
     def __init__(self, clone_url: str, commit: str, token: str | None, timeout: float) -> None:
         self._tmp = tempfile.mkdtemp(prefix="census-github-")
-        env = git_env()
+        env = git_env(network=True)
         if token:
             # http.extraHeader through the environment: not on the command line, not in any config file.
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-            env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-                        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
+            env = with_config(env, {"http.extraHeader": f"Authorization: Basic {basic}"})
         env["GIT_HTTP_LOW_SPEED_LIMIT"], env["GIT_HTTP_LOW_SPEED_TIME"] = "1000", str(int(max(timeout, 5)))
         try:
             for args in (["init", "--quiet", "--bare", self._tmp],
