@@ -82,7 +82,7 @@ def _components_text(setting: ComponentSetting) -> str:
 
 
 def _base_row(target: Target) -> dict[str, Any]:
-    return {
+    return {name: None for name in REPOS_SCHEMA} | {
         "project": target.project, "repo": target.name, "source": target.spec.text,
         "ref": target.spec.ref, "commit": None, "status": "ok", "error": None, "files": 0,
         "bytes": 0, "counted_bytes": 0, "kind": None, "components": _components_text(target.components),
@@ -148,9 +148,8 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
     row["kind"] = "github"
     old = previous.repo if previous else {}
     etags = json.loads(old["etags"]) if old.get("etags") else {}
-    resolution = client.resolve(target.spec.location, target.spec.ref, etags,
-                                default_branch=old.get("default_branch"))
-    meta = resolution.meta
+    # One request at a time, each recorded as it comes: an empty or blocked repository still has a name.
+    meta, repo_etag = client.repository(target.spec.location, etags.get("repo"))
     if meta is not None:
         row.update(canonical=meta.full_name, github_id=meta.id, default_branch=meta.default_branch,
                    stars=meta.stars, archived=meta.archived, fork=meta.fork, pushed_at=meta.pushed_at,
@@ -159,11 +158,16 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
         for key in ("canonical", "github_id", "default_branch", "stars", "archived", "fork", "pushed_at",
                     "clone_url"):
             row[key] = old.get(key)
-    row["ref"] = target.spec.ref or row.get("default_branch")
-    row["commit"] = resolution.commit or old.get("commit")
-    row["github_languages"] = (languages_json(resolution.languages) if resolution.languages is not None
-                               else old.get("github_languages"))
-    row["etags"] = json.dumps(resolution.etags, sort_keys=True)
+    canonical = row.get("canonical") or target.spec.location
+    row["ref"] = target.spec.ref or row.get("default_branch") or "HEAD"
+    found = {"repo": repo_etag, "ref": row["ref"]}
+    row["etags"] = json.dumps({k: v for k, v in found.items() if v}, sort_keys=True)
+    same_ref = etags.get("ref") == row["ref"]
+    commit, found["commit"] = client.commit(canonical, row["ref"], etags.get("commit") if same_ref else None)
+    row["commit"] = commit or (old.get("commit") if same_ref else None)
+    figures, found["languages"] = client.languages(canonical, etags.get("languages"))
+    row["github_languages"] = languages_json(figures) if figures is not None else old.get("github_languages")
+    row["etags"] = json.dumps({k: v for k, v in found.items() if v}, sort_keys=True)
     if row["commit"] is None:
         raise SourceError(f"GitHub gave no commit for {target.spec.location}@{row['ref']}")
     if previous is not None and _reusable(previous, row):

@@ -120,28 +120,71 @@ class GitSource(Source):
     def entries(self) -> Iterator[Entry]:
         if self.commit is None:
             return
-        result = run_git(["ls-tree", "-r", "-l", "-z", "--full-tree", self.commit], cwd=self.git_dir,
+        missing = self._missing_in_partial_clone()
+        if missing is None:  # a complete repository (or a damaged one: ls-tree says BAD, or fails)
+            result = run_git(["ls-tree", "-r", "-l", "-z", "--full-tree", self.commit], cwd=self.git_dir,
+                             check=False)
+            if result.returncode == 0:
+                yield from _parse_ls_tree(result.stdout, b"")
+                return
+            missing = set()
+        else:  # a partial clone: list without sizes (-l would fetch), then size what is present
+            result = run_git(["ls-tree", "-r", "-z", "--full-tree", f"{self.commit}"], cwd=self.git_dir,
+                             check=False)
+            if result.returncode == 0:
+                yield from self._sized(list(_parse_ls_tree(result.stdout, b"")), missing)
+                return
+        yield from self._walk(missing)
+
+    def _missing_in_partial_clone(self) -> set[str] | None:
+        """In a partial clone, the objects its filter left out (listed without fetching any):
+        git would otherwise try to fetch each one from the promisor remote. None elsewhere."""
+        promisor = run_git(["config", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$"],
+                           cwd=self.git_dir, check=False)
+        if promisor.returncode != 0 or not promisor.stdout.strip():
+            return None
+        listed = run_git(["rev-list", "--objects", "--missing=print", f"{self.commit}"], cwd=self.git_dir,
                          check=False)
-        if result.returncode == 0:
-            yield from _parse_ls_tree(result.stdout, b"")
-            return
-        # A tree object is missing (damaged or partial clone): walk tree by tree and record
-        # what cannot be read, rather than losing the whole repository. A stack, not recursion:
-        # the deepest tree git allows must not overflow Python's.
-        stack: list[tuple[str, bytes]] = [(self.commit + "^{tree}", b"")]
+        return {line[1:].decode() for line in listed.stdout.splitlines() if line.startswith(b"?")}
+
+    def _walk(self, missing: set[str]) -> Iterator[Entry]:
+        """Tree by tree, never asking git for an object known to be missing, recording what cannot
+        be read rather than losing the whole repository. A stack, not recursion: the deepest tree
+        git allows must not overflow Python's."""
+        stack: list[tuple[str, bytes]] = [(f"{self.commit}^{{tree}}", b"")]
         while stack:
             tree, prefix = stack.pop()
-            result = run_git(["ls-tree", "-l", "-z", tree], cwd=self.git_dir, check=False)
-            if result.returncode != 0:
+            result = None if tree in missing else run_git(["ls-tree", "-z", tree], cwd=self.git_dir, check=False)
+            if result is None or result.returncode != 0:
                 yield Entry(prefix.rstrip(b"/") or b".", "file", None, note=f"missing tree object {tree}")
                 continue
-            subtrees = []
+            subtrees, blobs = [], []
             for entry in _parse_ls_tree(result.stdout, prefix, keep_trees=True):
                 if isinstance(entry, _Subtree):
                     subtrees.append((entry.oid, entry.raw_path + b"/"))
                 else:
-                    yield entry
+                    blobs.append(entry)
+            yield from self._sized(blobs, missing)
             stack.extend(reversed(subtrees))
+
+    def _sized(self, entries: list[Entry], missing: set[str]) -> Iterator[Entry]:
+        """``entries`` (listed without sizes) with the sizes of the blobs that are present."""
+        wanted = [e.oid for e in entries if e.kind == "file" and e.oid and e.oid not in missing]
+        sizes: dict[str, int] = {}
+        if wanted:
+            checked = run_git(["cat-file", "--batch-check=%(objectname) %(objectsize)"], cwd=self.git_dir,
+                              check=False, input="\n".join(wanted).encode() + b"\n")
+            for line in checked.stdout.decode().splitlines():
+                oid, _, size = line.partition(" ")
+                if size.isdigit():
+                    sizes[oid] = int(size)
+        for entry in entries:
+            if entry.kind != "file" or entry.oid is None:
+                yield entry
+            elif entry.oid in sizes:
+                yield Entry(entry.raw_path, "file", sizes[entry.oid], entry.oid, entry.executable)
+            else:
+                yield Entry(entry.raw_path, "file", None, entry.oid, entry.executable, note="missing object")
 
     def read(self, entries: Iterable[Entry], limit: int) -> Iterator[Content]:
         small: list[Entry] = []

@@ -173,33 +173,49 @@ class GitHubClient:
 
         return self.policy.call(request)
 
-    def resolve(self, full_name: str, ref: str | None, etags: Mapping[str, str] | None = None,
-                default_branch: str | None = None) -> Resolution:
-        """Repository metadata, the commit of ``ref`` (default branch when None) and /languages."""
+    def _api(self, path: str, name: str, ref: str | None, *, accept: str | None = None,
+             etag: str | None = None) -> tuple[dict[str, Any], Any]:
+        """One GET with census's errors: GitHub's statuses and unreachable servers become ``SourceError``s."""
         import github
         import requests
 
-        etags = dict(etags or {})
-        new_etags: dict[str, str] = {}
         try:
-            headers, data = self._get(f"/repos/{full_name}", etag=etags.get("repo"))
-            meta = RepoMeta.from_json(data) if data else None
-            new_etags["repo"] = headers.get("etag") or etags.get("repo", "")
-            canonical = meta.full_name if meta else full_name
-            branch = ref or (meta.default_branch if meta else default_branch) or "HEAD"
-            commit_etag = etags.get("commit") if etags.get("ref") == branch else None
-            headers, data = self._get(f"/repos/{canonical}/commits/{branch}", accept="application/vnd.github.sha",
-                                      etag=commit_etag)
-            commit = data["data"].strip() if isinstance(data, dict) and "data" in data else None
-            new_etags.update(commit=headers.get("etag") or "", ref=branch)
-            headers, data = self._get(f"/repos/{canonical}/languages", etag=etags.get("languages"))
-            languages = {str(k): int(v) for k, v in data.items() if k != "url"} if data is not None else None
-            new_etags["languages"] = headers.get("etag") or etags.get("languages", "")
+            return self._get(path, accept=accept, etag=etag)
         except github.GithubException as exc:
-            raise _source_error(exc, full_name, ref) from None
+            raise _source_error(exc, name, ref) from None
         except requests.exceptions.RequestException as exc:
             raise SourceError(f"cannot reach GitHub at {scrub(self.options.api_url)}: {type(exc).__name__}") from None
-        return Resolution(meta, commit, languages, {k: v for k, v in new_etags.items() if v})
+
+    def repository(self, full_name: str, etag: str | None = None) -> tuple[RepoMeta | None, str | None]:
+        """The repository (following renames), or None when not modified since ``etag``; and its ETag."""
+        headers, data = self._api(f"/repos/{full_name}", full_name, None, etag=etag)
+        return (RepoMeta.from_json(data) if data else None), headers.get("etag") or etag
+
+    def commit(self, full_name: str, ref: str, etag: str | None = None) -> tuple[str | None, str | None]:
+        """The commit ``ref`` names (None: not modified since ``etag``), and the ETag."""
+        headers, data = self._api(f"/repos/{full_name}/commits/{ref}", full_name, ref,
+                                  accept="application/vnd.github.sha", etag=etag)
+        sha = data["data"].strip() if isinstance(data, dict) and "data" in data else None
+        return sha, headers.get("etag") or etag
+
+    def languages(self, full_name: str, etag: str | None = None) -> tuple[dict[str, int] | None, str | None]:
+        """GitHub's own language figures (None: not modified since ``etag``), and the ETag."""
+        headers, data = self._api(f"/repos/{full_name}/languages", full_name, None, etag=etag)
+        figures = {str(k): int(v) for k, v in data.items() if k != "url"} if data is not None else None
+        return figures, headers.get("etag") or etag
+
+    def resolve(self, full_name: str, ref: str | None, etags: Mapping[str, str] | None = None,
+                default_branch: str | None = None) -> Resolution:
+        """Repository metadata, the commit of ``ref`` (default branch when None) and /languages."""
+        etags = dict(etags or {})
+        meta, repo_etag = self.repository(full_name, etags.get("repo"))
+        canonical = meta.full_name if meta else full_name
+        branch = ref or (meta.default_branch if meta else default_branch) or "HEAD"
+        same_ref = etags.get("ref") == branch
+        commit, commit_etag = self.commit(canonical, branch, etags.get("commit") if same_ref else None)
+        languages, languages_etag = self.languages(canonical, etags.get("languages"))
+        found = {"repo": repo_etag, "commit": commit_etag, "ref": branch, "languages": languages_etag}
+        return Resolution(meta, commit, languages, {k: v for k, v in found.items() if v})
 
     def owner_repos(self, owner: str, filters: OwnerFilters | None = None) -> list[RepoMeta]:
         """Every public repository of an organisation or user that ``filters`` accepts, by name."""
