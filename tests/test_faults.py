@@ -352,7 +352,7 @@ def _peak_rss_of_scan(repo: Path, out: Path) -> tuple[int, str]:
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
     done = subprocess.run([sys.executable, "-c", code, "scan", "--repo", str(repo), "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ, **GIT_ENV}, check=False)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     return int(done.stderr.strip().splitlines()[-1]), done.stdout
 
 
@@ -360,7 +360,7 @@ def _peak_rss_of_scan(repo: Path, out: Path) -> tuple[int, str]:
 def test_200000_files_in_bounded_memory(tmp_path: Path) -> None:
     repo = tmp_path / "wide"
     repo.mkdir()
-    git(repo, "init", "-q", "--bare")
+    git(repo, "init", "-q", "--bare", "-b", "main")
     _fast_import(repo, (b"pkg%d/mod%d.py" % (i // 1000, i) for i in range(200_000)), b"x = 1\n")
     peak_kb, stdout = _peak_rss_of_scan(repo, tmp_path / "out")
     files = pl.read_parquet(Path(stdout.strip().splitlines()[-1]) / "files.parquet")
@@ -385,6 +385,7 @@ def test_two_gib_blob_in_bounded_memory(tmp_path: Path) -> None:
         written += len(part)
     writer.stdin.close()
     oid = writer.stdout.read().decode().strip()
+    writer.stdout.close()
     writer.wait()
     git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},huge.c")
     git(repo, "commit", "-q", "-m", "huge")

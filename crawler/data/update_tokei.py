@@ -25,8 +25,11 @@ import pytokei
 # "…" strings), Cython and Starlark as Python (# comments, quotes, doc strings), SCSS as Sass,
 # Gradle as Groovy, WGSL as Rust (// and nested /* */). Data, reviewed by hand: keep it short.
 SAME_SYNTAX = {
-    "Cuda": "C++", "Metal": "C++", "Cython": "Python", "Starlark": "Python", "SCSS": "Sass",
+    "Cuda": "C++", "Metal": "C++", "OpenCL": "C", "Cython": "Python", "Starlark": "Python", "SCSS": "Sass",
     "Gradle": "Groovy", "Gradle Kotlin DSL": "Kotlin", "WGSL": "Rust", "Slang": "HLSL", "Mojo": "Python",
+    # Linguist's specialisations of a format tokei knows under the format's name
+    "OASv2-yaml": "YAML", "OASv3-yaml": "YAML", "OASv2-json": "JSON", "OASv3-json": "JSON",
+    "JSON with Comments": "JavaScript", "MDX": "Markdown",
 }
 
 
