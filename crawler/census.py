@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -28,7 +29,8 @@ from crawler.errors import CensusError, EmptyRepositoryError, InputError, Source
 from crawler.gitattributes import GitAttributes
 from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
 from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, write_snapshot
-from crawler.sources import Entry, Source, open_source
+from crawler.sources import Entry, GitSource, Source, open_source
+from crawler.sources.git import run_git
 from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, languages_json
 from crawler.specs import RepoSpec
 
@@ -57,6 +59,7 @@ class ScanOptions:
     github: GitHubOptions = field(default_factory=GitHubOptions)
     reuse: bool = True
     lines: bool = True
+    clones: str | None = None   # e.g. "~/src/github.com/{owner}/{name}": local clones before the API
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,35 @@ def _base_row(target: Target) -> dict[str, Any]:
     }
 
 
+def clone_path(template: str, full_name: str) -> Path:
+    """Where ``--clones TEMPLATE`` puts the clone of ``OWNER/NAME`` (``{owner}``, ``{name}``, ``{repo}``)."""
+    owner, name = full_name.split("/", 1)
+    return Path(template.format(owner=owner, name=name, repo=full_name)).expanduser()
+
+
+def _local_clone(template: str | None, target: Target, row: dict[str, Any]) -> GitSource | None:
+    """The local clone of a GitHub repository at the wanted ref, when ``--clones`` has one; else None
+    (and a note when a clone is there but lacks the ref: GitHub is asked instead)."""
+    if not template:
+        return None
+    path = clone_path(template, target.spec.location)
+    if not path.exists():
+        return None
+    row["clone_path"] = str(path)
+    try:
+        source = GitSource(path, target.spec.ref)
+    except SourceError as exc:
+        row["note"] = f"local clone {path} not used ({exc}): scanned from GitHub"
+        return None
+    if source.commit is None:
+        row["note"] = f"local clone {path} is empty: scanned from GitHub"
+        return None
+    if target.spec.ref is None:
+        branch = run_git(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=source.git_dir, check=False)
+        row["ref"] = branch.stdout.decode().strip() or "HEAD"
+    return source
+
+
 def _reusable(previous: Previous | None, row: dict[str, Any]) -> bool:
     if previous is None:
         return False
@@ -111,7 +143,15 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous:
     row = _base_row(target)
     files = pl.DataFrame(schema=FILES_SCHEMA)
     try:
-        if target.spec.kind == "github":
+        clone = _local_clone(options.clones, target, row) if target.spec.kind == "github" else None
+        if clone is not None:
+            with clone as source:
+                row.update(kind="clone", commit=source.commit, canonical=target.spec.location)
+                if options.reuse and previous and _reusable(previous, row):
+                    row["status"], files = "unchanged", _reuse(previous, target)
+                else:
+                    files = _scan_source(source, target, on_files, lines=options.lines)
+        elif target.spec.kind == "github":
             files = _scan_github(target, options, row, previous if options.reuse else None,
                                  client or GitHubClient(options.github), on_files)
         elif target.spec.kind == "github-owner":
@@ -435,7 +475,7 @@ def describe(targets: Sequence[Target], options: ScanOptions) -> dict[str, Any]:
         "targets": [[t.project, t.spec.text, t.spec.location, t.spec.ref, t.name, _components_text(t.components),
                      repr(t.filters)] for t in targets],
         "options": {"worktree": options.worktree, "lines": options.lines, "reuse": options.reuse,
-                    "api_url": options.github.api_url},
+                    "api_url": options.github.api_url, "clones": options.clones},
     }
 
 
@@ -457,7 +497,7 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     results = run(targets, options, progress, previous_lookup(out, options), client, checkpoint)
     repos, files, table = assemble(results)
     manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
-                        "lines": options.lines,
+                        "lines": options.lines, "clones": options.clones,
                         "api_url": options.github.api_url, "max_wait": options.github.max_wait,
                         "reuse": options.reuse}
     snapshot = write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "remaining repositories are recorded as deferred for the next run")
     scan.add_argument("--api-url", metavar="URL",
                       help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
+    scan.add_argument("--clones", metavar="TEMPLATE",
+                      help="use local clones of GitHub repositories where they exist, e.g. "
+                      "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
     scan.add_argument("--resume", action="store_true",
                       help="continue the newest interrupted scan in OUT (the same command resumes by itself)")
     scan.add_argument("--fresh", action="store_true",
@@ -96,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=FORMATS, default="table", help="output format")
     diff.set_defaults(func=cmd_diff)
 
+    claims = sub.add_parser("claims", help="check claims against a snapshot",
+                            description="Check each claim (from the config the snapshot was made with, or "
+                            "--config) and print its verdict: HOLDS, FAILS or UNKNOWN, the claim and the figures. "
+                            "Exit 1 when a claim fails.")
+    claims.add_argument("snapshot", nargs="?", help="snapshot id or folder (default: the newest)")
+    claims.add_argument("--config", metavar="FILE", help="a TOML file whose [[claim]] tables to check")
+    claims.add_argument("--out", default="output", help="output folder to find snapshots by id")
+    claims.add_argument("--format", choices=("text", "md", "json"), default="text", help="output format")
+    claims.set_defaults(func=cmd_claims)
+
     report = sub.add_parser("report", help="a report a person reads (HTML or Markdown)",
                             description="Write a report of a snapshot (default: the newest): language bars per "
                             "project, repository and component; with --against, what moved; with several "
@@ -111,6 +124,41 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="output", help="output folder to find snapshots by id")
     report.set_defaults(func=cmd_report)
     return parser
+
+
+def cmd_claims(args: argparse.Namespace, console: Console) -> int:
+    import json
+    import tomllib
+
+    from crawler.claims import check, claims_of, parse_claims
+
+    snap = api.load(args.snapshot, out=args.out)
+    if args.config:
+        try:
+            raw = tomllib.loads(Path(args.config).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"no such config file: {args.config}") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{args.config}: cannot read claims: {exc}") from None
+        claims = parse_claims(raw.get("claim", []))
+    else:
+        claims = claims_of(snap)
+    if not claims:
+        raise InputError(f"no claims to check: snapshot {snap.id} was made without [[claim]] tables; "
+                         "give --config FILE")
+    verdicts = check(snap, claims)
+    if args.format == "json":
+        print(json.dumps([{"verdict": v.verdict, "text": v.claim.text, "scope": v.claim.scope,
+                           "expect": v.claim.expect_text, "by": v.claim.by, "figures": v.figures}
+                          for v in verdicts], indent=1, ensure_ascii=False))
+    elif args.format == "md":
+        print("| verdict | claim | figures |\n| --- | --- | --- |")
+        for v in verdicts:
+            print(f"| **{v.verdict}** | {v.claim.text} | {v.figures.replace('|', '/')} |")
+    else:
+        for v in verdicts:
+            print(v.line())
+    return EXIT_PARTIAL if any(v.verdict == "FAILS" for v in verdicts) else EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -185,7 +233,7 @@ def _resume_arguments(args: argparse.Namespace) -> None:
         raise InputError(f"nothing to resume: no interrupted scan under {args.out}")
     saved = stopped[0]["request"]["cli"]
     args.config, args.repo, args.label = saved["config"], saved["repos"], saved["label"]
-    args.lines, args.worktree = saved["lines"], saved["worktree"]
+    args.lines, args.worktree, args.clones = saved["lines"], saved["worktree"], saved.get("clones")
     args.api_url = args.api_url or saved["api_url"]
     print(f"census: resuming the scan started {stopped[0].get('started_at', '?')} "
           f"({stopped[0]['finished']} repositories already done)", file=sys.stderr)
@@ -202,14 +250,18 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         raise InputError("--max-wait must be zero or more seconds")
     github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
                            max_wait=args.max_wait)
-    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines)
+    if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
+        raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
+    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines,
+                          clones=args.clones)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
     # What identifies this scan for resuming: the same command (and config content) finds its own work.
     request = {**describe(targets, options), "cli": {
         "config": str(Path(args.config).resolve()) if args.config else None, "repos": args.repo,
-        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": github.api_url}}
+        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": github.api_url,
+        "clones": args.clones}}
     try:
         with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
             snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,

@@ -147,6 +147,15 @@ def parse_config(text: str, *, name: str = "<config>", base_dir: Path | None = N
     if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
         raise fail("must be [[claim]] tables", (), "claim")
 
+    from crawler.claims import ClaimError, parse_claims
+
+    for index, table in enumerate(claims):
+        try:
+            parse_claims([table])
+        except ClaimError as exc:
+            named = next((k for k in ("expect", "by", "scope", "text") if k in str(exc) and k in table), None)
+            raise fail(str(exc), ("claim", str(index)), named) from None
+
     projects: list[Project] = []
     seen_projects: set[str] = set()
     for i, proj in enumerate(projects_raw):

@@ -39,6 +39,8 @@ REPOS_SCHEMA = pl.Schema(_columns({
     "canonical": pl.String, "github_id": pl.Int64, "default_branch": pl.String, "stars": pl.Int64,
     "archived": pl.Boolean, "fork": pl.Boolean, "pushed_at": pl.String, "clone_url": pl.String,
     "github_languages": pl.String, "etags": pl.String,
+    # --clones: the local clone scanned instead of GitHub (kind "clone"), and remarks on the choice
+    "clone_path": pl.String, "note": pl.String,
 }))
 FILES_SCHEMA = pl.Schema(_columns({
     "project": pl.String, "repo": pl.String, "commit": pl.String, "path": pl.String,

@@ -37,13 +37,13 @@ def test_project_default_components_and_local_paths(tmp_path: Path) -> None:
     path = tmp_path / "config" / "x.toml"
     path.write_text('[[project]]\nname = "p"\ncomponents = "top-level"\nrepos = ["../a", "./b"]\n'
                     '[[project.repo]]\nsource = "../c"\nname = "see"\ncomponents = "none"\n'
-                    '[[claim]]\ntext = "x"\n')
+                    '[[claim]]\ntext = "x"\nscope = "p"\nexpect = "Rust present"\n')
     config = load_config(path)
     repos = config.projects[0].repos
     assert [r.spec.location for r in repos] == [str(tmp_path / "a"), str(tmp_path / "config" / "b"),
                                                 str(tmp_path / "c")]
     assert [r.components for r in repos] == ["top-level", "top-level", "none"]
-    assert repos[2].name == "see" and config.claims == ({"text": "x"},)
+    assert repos[2].name == "see" and config.claims == ({"text": "x", "scope": "p", "expect": "Rust present"},)
 
 
 @pytest.mark.parametrize(("text", "line", "key", "words"), [

@@ -21,4 +21,10 @@ def make_report(snapshot: Snapshot, *, fmt: str = "html", against: Snapshot | No
     if trend or (trend is None and len(dirs) >= 2):
         history = [open_snapshot(path) for path in dirs]
     report = build(snapshot, against=against, history=history)
+    from crawler.claims import check, claims_of
+
+    verdicts = check(snapshot, claims_of(snapshot))
+    if verdicts:
+        rows = tuple({"verdict": v.verdict, "text": v.claim.text, "figures": v.figures} for v in verdicts)
+        report = Report(**{**report.__dict__, "claims": rows})
     return render_html(report) if fmt == "html" else render_markdown(report)
