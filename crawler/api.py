@@ -10,7 +10,7 @@ import polars as pl
 from crawler.census import ProgressHook, ScanOptions, Target, scan
 from crawler.config import Config, load_config
 
-__all__ = ["Config", "ScanOptions", "Target", "diff", "load", "load_config", "scan", "scan_config",
+__all__ = ["Config", "ScanOptions", "Snapshot", "Target", "diff", "load", "load_config", "scan", "scan_config",
            "scan_specs", "snapshots", "targets_for"]
 from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
 from crawler.specs import RepoSpec, parse_spec

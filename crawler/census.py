@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ from crawler.aggregate import breakdown
 from crawler.checkpoint import Checkpoint, target_key
 from crawler.classify import LINGUIST_ATTRIBUTES, classify
 from crawler.components import Components, ComponentSetting
-from crawler.errors import CensusError, EmptyRepositoryError, InputError, SourceError
+from crawler.errors import AbsentError, CensusError, EmptyRepositoryError, InputError, SourceError
 from crawler.gitattributes import GitAttributes
+from crawler.history import At, commit_at, parse_at
 from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
-from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, write_snapshot
-from crawler.sources import Entry, GitSource, Source, open_source
+from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, Snapshot, open_snapshot, snapshot_dirs, write_snapshot
+from crawler.sources import Content, Entry, GitSource, Source, open_source
 from crawler.sources.git import run_git
 from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, languages_json
 from crawler.specs import RepoSpec
@@ -60,6 +61,7 @@ class ScanOptions:
     reuse: bool = True
     lines: bool = True
     clones: str | None = None   # e.g. "~/src/github.com/{owner}/{name}": local clones before the API
+    at: At | None = None        # a point in history (``--at``): a date or a ref
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,28 @@ def clone_path(template: str, full_name: str) -> Path:
     return Path(template.format(owner=owner, name=name, repo=full_name)).expanduser()
 
 
-def _local_clone(template: str | None, target: Target, row: dict[str, Any]) -> GitSource | None:
+def _at_commit(source: GitSource, at: At | None) -> GitSource:
+    """``source`` moved to the commit ``--at`` names: the last commit at or before the date on the
+    first-parent history of its ref, or the ref ``--at`` gives. ``AbsentError`` when there is none."""
+    if at is None:
+        return source
+    if at.ref is not None:
+        try:
+            return GitSource(source.git_dir, at.ref)
+        except SourceError:
+            raise AbsentError(f"no {at.ref!r} in this repository") from None
+    commit = commit_at(source.git_dir, source.commit or "HEAD", at.when)
+    if commit is None:
+        raise AbsentError(f"no commit on or before {at.text}")
+    return GitSource(source.git_dir, source.ref, trusted_commit=commit)
+
+
+def _local_clone(options: ScanOptions, target: Target, row: dict[str, Any]) -> GitSource | None:
     """The local clone of a GitHub repository at the wanted ref, when ``--clones`` has one; else None
     (and a note when a clone is there but lacks the ref: GitHub is asked instead)."""
-    if not template:
+    if not options.clones:
         return None
-    path = clone_path(template, target.spec.location)
+    path = clone_path(options.clones, target.spec.location)
     if not path.exists():
         return None
     row["clone_path"] = str(path)
@@ -119,7 +137,8 @@ def _local_clone(template: str | None, target: Target, row: dict[str, Any]) -> G
     if target.spec.ref is None:
         branch = run_git(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=source.git_dir, check=False)
         row["ref"] = branch.stdout.decode().strip() or "HEAD"
-    return source
+    row.update(kind="clone", canonical=target.spec.location)
+    return _at_commit(source, options.at)
 
 
 def _reusable(previous: Previous | None, row: dict[str, Any]) -> bool:
@@ -137,34 +156,21 @@ def _reuse(previous: Previous, target: Target) -> pl.DataFrame:
 def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous: Previous | None = None,
               client: GitHubClient | None = None, on_files: FileCallback | None = None) -> RepoResult:
     """Scan one repository. Never raises for a repository problem: the row's status says it
-    (``failed``, ``not_found``, ``empty``, ``blocked``, ``deferred``); ``unchanged`` when the
-    commit equals ``previous``'s and its rows are reused."""
+    (``failed``, ``not_found``, ``empty``, ``blocked``, ``deferred``, ``absent``); ``unchanged``
+    when the commit equals ``previous``'s and its rows are reused. Otherwise files whose blob is
+    the same as in ``previous`` keep their rows without being read again."""
     started = time.monotonic()
     row = _base_row(target)
     files = pl.DataFrame(schema=FILES_SCHEMA)
+    previous = previous if options.reuse else None
     try:
-        clone = _local_clone(options.clones, target, row) if target.spec.kind == "github" else None
-        if clone is not None:
-            with clone as source:
-                row.update(kind="clone", commit=source.commit, canonical=target.spec.location)
-                if options.reuse and previous and _reusable(previous, row):
-                    row["status"], files = "unchanged", _reuse(previous, target)
-                else:
-                    files = _scan_source(source, target, on_files, lines=options.lines)
-        elif target.spec.kind == "github":
-            files = _scan_github(target, options, row, previous if options.reuse else None,
-                                 client or GitHubClient(options.github), on_files)
-        elif target.spec.kind == "github-owner":
-            raise SourceError(f"{target.spec.text} names a whole owner: expand it first (census.expand)")
-        else:
-            with open_source(target.spec, worktree=options.worktree) as source:
-                row["kind"], row["commit"], row["ref"] = source.kind, source.commit, source.ref
-                if source.kind == "git" and source.commit is None:
-                    raise EmptyRepositoryError("empty repository (no commits)")
-                if options.reuse and source.kind == "git" and previous and _reusable(previous, row):
-                    row["status"], files = "unchanged", _reuse(previous, target)
-                else:
-                    files = _scan_source(source, target, on_files, lines=options.lines)
+        with _open(target, options, row, previous, client) as source:
+            has_commits = source.kind in ("git", "clone", "github")
+            if has_commits and previous and _reusable(previous, row):
+                row["status"], files = "unchanged", _reuse(previous, target)
+            else:
+                known = previous.files if previous and has_commits else None
+                files = _scan_source(source, target, on_files, lines=options.lines, known=known)
     except SourceError as exc:
         row["status"], row["error"] = exc.status, str(exc)
     except CensusError as exc:
@@ -183,8 +189,58 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous:
     return RepoResult(row, files)
 
 
-def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,
-                 client: GitHubClient, on_files: FileCallback | None) -> pl.DataFrame:
+def _open(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,
+          client: GitHubClient | None) -> Source:
+    """The source of ``target`` at the wanted commit, with ``row`` filled (kind, ref, commit, and
+    GitHub's metadata). A GitHub repository is fetched only if its content is read."""
+    if target.spec.kind == "github-owner":
+        raise SourceError(f"{target.spec.text} names a whole owner: expand it first (census.expand)")
+    if target.spec.kind == "github":
+        clone = _local_clone(options, target, row)
+        if clone is None:
+            return _github(target, options, row, previous, client or GitHubClient(options.github))
+        source: Source = clone
+    else:
+        source = open_source(target.spec, worktree=options.worktree)
+        if isinstance(source, GitSource):
+            if source.commit is None:
+                raise EmptyRepositoryError("empty repository (no commits)")
+            source = _at_commit(source, options.at)
+        elif options.at is not None:
+            raise SourceError(f"--at needs history: {target.spec.text} is a {source.kind}, not a git repository")
+        row["kind"] = source.kind
+    row["commit"] = source.commit
+    row["ref"] = row.get("ref") or source.ref
+    return source
+
+
+class _Fetch(Source):
+    """A GitHub commit whose content is fetched only when first read."""
+
+    kind = "github"
+
+    def __init__(self, client: GitHubClient, clone_url: str, commit: str) -> None:
+        self.client, self.clone_url, self.commit = client, clone_url, commit
+        self._inner: Source | None = None
+
+    def _source(self) -> Source:
+        if self._inner is None:
+            self._inner = self.client.fetch(self.clone_url, self.commit or "")
+        return self._inner
+
+    def entries(self) -> Iterator[Entry]:
+        return self._source().entries()
+
+    def read(self, entries: Iterable[Entry], limit: int) -> Iterator[Content]:
+        return self._source().read(entries, limit)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
+
+def _github(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,
+            client: GitHubClient) -> Source:
     row["kind"] = "github"
     old = previous.repo if previous else {}
     etags = json.loads(old["etags"]) if old.get("etags") else {}
@@ -199,31 +255,48 @@ def _scan_github(target: Target, options: ScanOptions, row: dict[str, Any], prev
                     "clone_url"):
             row[key] = old.get(key)
     canonical = row.get("canonical") or target.spec.location
-    row["ref"] = target.spec.ref or row.get("default_branch") or "HEAD"
+    at = options.at
+    row["ref"] = (at.ref if at and at.ref else None) or target.spec.ref or row.get("default_branch") or "HEAD"
     found = {"repo": repo_etag, "ref": row["ref"]}
     row["etags"] = json.dumps({k: v for k, v in found.items() if v}, sort_keys=True)
-    same_ref = etags.get("ref") == row["ref"]
-    commit, found["commit"] = client.commit(canonical, row["ref"], etags.get("commit") if same_ref else None)
-    row["commit"] = commit or (old.get("commit") if same_ref else None)
-    figures, found["languages"] = client.languages(canonical, etags.get("languages"))
-    row["github_languages"] = languages_json(figures) if figures is not None else old.get("github_languages")
+    if at is not None and at.ref is None:
+        row["commit"] = client.commit_at(canonical, row["ref"], at.when)  # one request
+        if row["commit"] is None:
+            raise AbsentError(f"no commit on or before {at.text}")
+    else:
+        same_ref = etags.get("ref") == row["ref"]
+        commit, found["commit"] = client.commit(canonical, row["ref"], etags.get("commit") if same_ref else None)
+        row["commit"] = commit or (old.get("commit") if same_ref else None)
+    if at is None:  # GitHub's own figures describe today, not the past
+        figures, found["languages"] = client.languages(canonical, etags.get("languages"))
+        row["github_languages"] = languages_json(figures) if figures is not None else old.get("github_languages")
     row["etags"] = json.dumps({k: v for k, v in found.items() if v}, sort_keys=True)
     if row["commit"] is None:
         raise SourceError(f"GitHub gave no commit for {target.spec.location}@{row['ref']}")
-    if previous is not None and _reusable(previous, row):
-        row["status"] = "unchanged"
-        return _reuse(previous, target)
     if not row.get("clone_url"):
         raise SourceError(f"GitHub gave no clone URL for {target.spec.location}")
-    with client.fetch(row["clone_url"], row["commit"]) as source:
-        return _scan_source(source, target, on_files, lines=options.lines)
+    return _Fetch(client, row["clone_url"], row["commit"])
+
+
+def _known_rows(known: pl.DataFrame | None, attr_entries: list[Entry]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of an earlier scan, by (path, blob id), that still hold for this tree: a file with the same
+    path and the same blob gets the same answer, unless the ``.gitattributes`` changed."""
+    if known is None or known.is_empty():
+        return {}
+    is_attr = (pl.col("path") == ".gitattributes") | pl.col("path").str.ends_with("/.gitattributes")
+    before = set(known.filter(is_attr & (pl.col("kind") == "file")).select("path", "oid").iter_rows())
+    if before != {(e.path, e.oid) for e in attr_entries}:
+        return {}
+    usable = known.filter((pl.col("kind") == "file") & pl.col("oid").is_not_null() & pl.col("bytes").is_not_null())
+    return {(r["path"], r["oid"]): r for r in usable.iter_rows(named=True)}
 
 
 def _scan_source(source: Source, target: Target, on_files: FileCallback | None, *,
-                 lines: bool = True) -> pl.DataFrame:
+                 lines: bool = True, known: pl.DataFrame | None = None) -> pl.DataFrame:
     entries = list(source.entries())
     attr_entries = [e for e in entries if e.kind == "file" and
                     (e.path == ".gitattributes" or e.path.endswith("/.gitattributes"))]
+    reusable = _known_rows(known, attr_entries)
     attr_texts = {c.entry.path: c.prefix.decode("utf-8", "replace")
                   for c in source.read(attr_entries, 1 << 20) if c.prefix is not None}
     attributes = GitAttributes(attr_texts, wanted=LINGUIST_ATTRIBUTES)
@@ -246,9 +319,19 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None, 
                     else "submodule: skipped")
             rows.append(_row(base, entry, components(entry.path), None, note))
     pending = 0
+    to_read = []
+    for entry in entries:
+        if entry.kind != "file":
+            continue
+        old = reusable.get((entry.path, entry.oid or ""))
+        if old is None:
+            to_read.append(entry)
+        else:  # the same blob at the same path: its classification and line counts still hold
+            rows.append([{"project": target.project, "repo": target.name, "commit": commit,
+                          "component": components(entry.path)}.get(name, old[name]) for name in FILES_SCHEMA])
     limit = LINES_LIMIT if lines else languages.CONTENT_PREFIX
     with LineCounter() as counter:
-        for content in source.read((e for e in entries if e.kind == "file"), limit):
+        for content in source.read(to_read, limit):
             entry = content.entry
             notes = [] if entry.utf8_path else ["path is not valid UTF-8: its bytes are in path_bytes"]
             if content.prefix is None:
@@ -304,14 +387,18 @@ class _Rows:
         files = pl.concat(self._chunks, how="vertical") if self._chunks else pl.DataFrame(schema=FILES_SCHEMA)
         if not counts:
             return files
+        measures = ["lines", "code", "comments", "blanks"]
         table = pl.DataFrame(
             {"_i": list(counts), "lines": [c.lines for c in counts.values()],
              "code": [c.code for c in counts.values()], "comments": [c.comments for c in counts.values()],
-             "blanks": [c.blanks for c in counts.values()]},
-            schema={"_i": pl.UInt32, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64})
-        merged = (files.with_row_index("_i").drop("lines", "code", "comments", "blanks")
-                  .join(table, on="_i", how="left", maintain_order="left"))
-        return merged.select(list(FILES_SCHEMA))
+             "blanks": [c.blanks for c in counts.values()], "_counted": [True] * len(counts)},
+            schema={"_i": pl.UInt32, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
+                    "_counted": pl.Boolean})
+        merged = files.with_row_index("_i").join(table, on="_i", how="left", maintain_order="left", suffix="_new")
+        # Files counted now take the new figures; reused rows keep theirs.
+        return merged.with_columns(
+            [pl.when(pl.col("_counted")).then(pl.col(f"{m}_new")).otherwise(pl.col(m)).alias(m) for m in measures]
+        ).select(list(FILES_SCHEMA))
 
 
 def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Any, note: str | None) -> list[Any]:
@@ -442,17 +529,25 @@ def assemble(results: Iterable[RepoResult]) -> tuple[pl.DataFrame, pl.DataFrame,
 
 
 def previous_lookup(out: str, options: ScanOptions) -> PreviousLookup | None:
-    """Rows of the newest snapshot under ``out`` made by this census with the same language data."""
+    """Rows of the newest snapshot under ``out``, if census may reuse them (see ``lookup_in``)."""
+    try:
+        return lookup_in(open_snapshot(None, out=out), options)
+    except CensusError:
+        return None
+
+
+def lookup_in(snapshot: Snapshot, options: ScanOptions) -> PreviousLookup | None:
+    """Rows of ``snapshot`` offered for reuse, by project and repository: only when it was made by
+    this census with the same language data and the same line counting."""
     if not options.reuse or options.worktree:
         return None
     try:
-        newest = open_snapshot(None, out=out)
-        if newest.manifest.get("tool", {}).get("version") != __version__ or \
-                newest.manifest.get("language_data") != languages.data_version() or \
-                bool((newest.manifest.get("options") or {}).get("lines")) != options.lines:
+        if snapshot.manifest.get("tool", {}).get("version") != __version__ or \
+                snapshot.manifest.get("language_data") != languages.data_version() or \
+                bool((snapshot.manifest.get("options") or {}).get("lines")) != options.lines:
             return None
-        repos = newest.repos
-        files = newest.files
+        repos = snapshot.repos
+        files = snapshot.files
     except CensusError:
         return None
     # Matched by project and name as configured: a renamed repository keeps its configured name.
@@ -475,14 +570,16 @@ def describe(targets: Sequence[Target], options: ScanOptions) -> dict[str, Any]:
         "targets": [[t.project, t.spec.text, t.spec.location, t.spec.ref, t.name, _components_text(t.components),
                      repr(t.filters)] for t in targets],
         "options": {"worktree": options.worktree, "lines": options.lines, "reuse": options.reuse,
-                    "api_url": options.github.api_url, "clones": options.clones},
+                    "api_url": options.github.api_url, "clones": options.clones,
+                    "at": options.at.text if options.at else None},
     }
 
 
 def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions = ScanOptions(),
          label: str | None = None, config: dict[str, Any] | None = None,
          progress: ProgressHook | None = None, client: GitHubClient | None = None,
-         request: dict[str, Any] | None = None, resume: bool = True) -> Snapshot:
+         request: dict[str, Any] | None = None, resume: bool = True,
+         previous: PreviousLookup | None = None) -> Snapshot:
     """Scan ``targets`` and write one snapshot under ``out/snapshots/``; return it.
 
     Each finished repository is saved under ``out/.census-work/`` first: if the scan is killed, the
@@ -494,13 +591,51 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     if not resume:
         checkpoint.discard()
         checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label})
-    results = run(targets, options, progress, previous_lookup(out, options), client, checkpoint)
+    lookup = previous if previous is not None else previous_lookup(out, options)
+    results = run(targets, options, progress, lookup, client, checkpoint)
     repos, files, table = assemble(results)
     manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
                         "lines": options.lines, "clones": options.clones,
+                        "at": options.at.text if options.at else None,
                         "api_url": options.github.api_url, "max_wait": options.github.max_wait,
                         "reuse": options.reuse}
+    described = options.at.when if options.at is not None else None
     snapshot = write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,
-                              config=config, options=manifest_options)
+                              config=config, options=manifest_options, described_at=described)
     checkpoint.discard()
     return snapshot
+
+
+def backfill(targets: Sequence[Target], days: Sequence[date], *, out: str = "output",
+             options: ScanOptions = ScanOptions(), config: dict[str, Any] | None = None,
+             progress: ProgressHook | None = None, client: GitHubClient | None = None,
+             on_snapshot: Callable[[date, Snapshot, bool], None] | None = None) -> list[Snapshot]:
+    """One snapshot per day of ``days`` (oldest first), each describing the repositories as they were
+    at the end of that day. A snapshot already made for a day (same targets) is kept, so a backfill
+    can be extended or resumed; each scan reuses the rows of the day before for unchanged blobs."""
+    existing: dict[str, Snapshot] = {}
+    for path in snapshot_dirs(out):
+        try:
+            snap = open_snapshot(path)
+        except CensusError:
+            continue
+        at = (snap.manifest.get("options") or {}).get("at")
+        if at and snap.manifest.get("config") == config:
+            existing[str(at)] = snap
+    made: list[Snapshot] = []
+    before: Snapshot | None = None
+    for day in sorted(days):
+        at = parse_at(day.isoformat())
+        found = existing.get(at.text)
+        reused = found is not None
+        if found is None:
+            lookup = lookup_in(before, options) if before is not None else None
+            snap = scan(targets, out=out, options=replace(options, at=at), label=f"at-{at.text}", config=config,
+                        progress=progress, client=client, previous=lookup)
+        else:
+            snap = found
+        if on_snapshot:
+            on_snapshot(day, snap, reused)
+        made.append(snap)
+        before = snap
+    return made

@@ -20,6 +20,7 @@ from crawler.census import Interrupted, ScanOptions, describe
 from crawler.checkpoint import output_lock
 from crawler.errors import CensusError, InputError
 from crawler.formats import FORMATS, render
+from crawler.history import parse_at
 from crawler.progress import ScanProgress
 from crawler.snapshot import write_text_atomic
 from crawler.sources.github import GitHubOptions, api_url_from_env, token_from_env
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--clones", metavar="TEMPLATE",
                       help="use local clones of GitHub repositories where they exist, e.g. "
                       "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
+    scan.add_argument("--at", metavar="DATE|REF",
+                      help="scan every repository as it was at the end of DATE (2024-06-30: the last commit of "
+                      "its default branch then, first-parent) or at REF (a tag or commit)")
     scan.add_argument("--resume", action="store_true",
                       help="continue the newest interrupted scan in OUT (the same command resumes by itself)")
     scan.add_argument("--fresh", action="store_true",
@@ -71,6 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="scan files as they are on disk (tracked and untracked-but-not-ignored) "
                       "instead of the committed tree")
     scan.set_defaults(func=cmd_scan)
+
+    back = sub.add_parser("backfill", help="snapshots of the past, one per date",
+                          description="Scan every repository as it was at each date of a schedule (--since and "
+                          "--every, or --dates), one snapshot per date, dated by the day it describes. Dates "
+                          "already done are kept, so a backfill can be extended or resumed.")
+    back.add_argument("config", nargs="?", help="project list (TOML)")
+    back.add_argument("--repo", action="append", default=[], metavar="SPEC", help="a repository (repeatable)")
+    back.add_argument("--since", metavar="DATE", help="the first date, e.g. 2022-01-01")
+    back.add_argument("--until", metavar="DATE", help="the last date (default: today)")
+    back.add_argument("--every", choices=("month", "quarter", "year"), default="quarter",
+                      help="the step between dates (default: quarter)")
+    back.add_argument("--dates", metavar="D1,D2,…", help="an explicit list of dates instead of a schedule")
+    back.add_argument("--out", default="output", help="output folder (default: output)")
+    back.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
+    back.add_argument("--clones", metavar="TEMPLATE", help="local clones of GitHub repositories, as for scan")
+    back.add_argument("--api-url", metavar="URL", help="GitHub API base URL")
+    back.add_argument("--max-wait", type=float, default=900.0, metavar="S", help="longest rate-limit wait")
+    back.add_argument("--no-lines", dest="lines", action="store_false", help="count bytes only")
+    back.set_defaults(func=cmd_backfill)
 
     snaps = sub.add_parser("snapshots", help="list the snapshots, newest last",
                            description="List the snapshots under OUT/snapshots/, newest last.")
@@ -253,7 +276,7 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
         raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
     options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines,
-                          clones=args.clones)
+                          clones=args.clones, at=parse_at(args.at) if args.at else None)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
@@ -286,6 +309,55 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")
     print(snap.path)
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
+    import time as clock
+    from datetime import date
+
+    from crawler.census import backfill
+    from crawler.history import parse_dates, schedule
+
+    if not args.config and not args.repo:
+        raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
+    if args.dates:
+        days = parse_dates(args.dates)
+    elif args.since:
+        try:
+            since = date.fromisoformat(args.since)
+            until = date.fromisoformat(args.until) if args.until else None
+        except ValueError as exc:
+            raise InputError(f"--since/--until: {exc}") from None
+        days = schedule(since, args.every, until)
+    else:
+        raise InputError("give --since DATE (with --every) or --dates D1,D2,…")
+    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
+                           max_wait=args.max_wait)
+    options = ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=args.clones)
+    config = api.load_config(args.config) if args.config else None
+    targets = api.targets_for(config, args.repo)
+    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
+    rows: list[dict[str, object]] = []
+    started = [clock.monotonic()]
+
+    def report(day: date, snap: api.Snapshot, reused: bool) -> None:
+        repos = snap.repos
+        top = snap.breakdown.group_by("language").agg(pl.col("bytes").sum()).sort("bytes", descending=True)
+        total = int(top["bytes"].sum() or 0)
+        leaders = ", ".join(f"{lang} {100 * b / total:.1f}%" for lang, b in top.head(3).iter_rows()) if total else ""
+        rows.append({"date": day.isoformat(), "snapshot": snap.id, "scanned": "kept" if reused else "new",
+                     "seconds": round(clock.monotonic() - started[0], 2),
+                     "ok": repos.filter(pl.col("status").is_in(["ok", "unchanged"])).height,
+                     "absent": repos.filter(pl.col("status") == "absent").height,
+                     "failed": repos.filter(pl.col("status").is_in(FAILURE_STATUSES)).height, "top": leaders})
+        started[0] = clock.monotonic()
+
+    with output_lock(args.out), ScanProgress(len(targets) * len(days)) as progress:
+        backfill(targets, days, out=args.out, options=options, config=manifest_config, progress=progress,
+                 on_snapshot=report)
+    table = pl.DataFrame(rows)
+    print(render(table, "table", console=console), end="")
+    return EXIT_PARTIAL if int(table["failed"].sum() or 0) else EXIT_OK
 
 
 def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:

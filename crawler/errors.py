@@ -12,8 +12,9 @@
         ├── NotFoundError       no such repository (or not visible): ``not_found``
         ├── EmptyRepositoryError  nothing committed yet: ``empty``
         ├── BlockedError        GitHub blocks access (451): ``blocked``
-        └── DeferredError       a rate limit asks for a longer wait than allowed:
-                                ``deferred``, for the next run
+        ├── DeferredError       a rate limit asks for a longer wait than allowed:
+        │                       ``deferred``, for the next run
+        └── AbsentError         the repository had no commit yet at the date asked: ``absent``
 
 Messages never contain credentials: sources scrub URLs before raising.
 """
@@ -79,3 +80,9 @@ class DeferredError(SourceError):
     """A rate limit asks for a longer wait than ``--max-wait``: the repository waits for the next run."""
 
     status = "deferred"
+
+
+class AbsentError(SourceError):
+    """At the point in history asked for (``--at``), the repository did not exist yet."""
+
+    status = "absent"

@@ -135,8 +135,9 @@ def _alive(pid: int) -> bool:
 def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
                    breakdown: pl.DataFrame, label: str | None = None,
                    config: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
-                   now: datetime | None = None) -> Snapshot:
-    """Write a snapshot atomically under ``out/snapshots/`` and return it."""
+                   now: datetime | None = None, described_at: datetime | None = None) -> Snapshot:
+    """Write a snapshot atomically under ``out/snapshots/`` and return it. ``described_at`` is the
+    point in time the snapshot describes when it is not now (a backfill of the past)."""
     root = Path(out) / "snapshots"
     root.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(root)
@@ -150,6 +151,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
         "id": snapshot_id,
         "schema_version": SCHEMA_VERSION,
         "created_at": created.isoformat().replace("+00:00", "Z"),
+        "described_at": (described_at or created).astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "tool": {"name": "census", "version": __version__},
         "language_data": languages.data_version(),
         "config": config,
@@ -231,22 +233,25 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
                             f"({exc.__class__.__name__})") from None
 
 
-def _created(path: Path) -> str:
-    """When a snapshot was made, from its manifest (ids alone tie within a second)."""
+def _moments(path: Path) -> tuple[str, str]:
+    """(described, created) times of a snapshot, from its manifest; a snapshot of now describes
+    its creation time, a backfilled one the past date it was made for."""
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        return str(manifest.get("created_at") or "")
+        created = str(manifest.get("created_at") or "")
+        return str(manifest.get("described_at") or created), created
     except (OSError, ValueError, AttributeError):
-        return ""
+        return "", ""
 
 
 def snapshot_dirs(out: str | Path) -> list[Path]:
-    """The snapshot folders under ``out/snapshots``, oldest first (by creation time, then id)."""
+    """The snapshot folders under ``out/snapshots``, oldest first: by the time they describe, then
+    by creation time, then id (ids alone tie within a second)."""
     root = Path(out) / "snapshots"
     if not root.is_dir():
         return []
     found = [p for p in root.iterdir() if p.is_dir() and _ID.match(p.name)]
-    return sorted(found, key=lambda p: (p.name[:16], _created(p), p.name))
+    return sorted(found, key=lambda p: (*_moments(p), p.name))
 
 
 def open_snapshot(ref: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:
@@ -282,9 +287,11 @@ def list_snapshots(out: str | Path = "output") -> pl.DataFrame:
             manifest = _read_manifest(path)
             counts = manifest.get("counts", {})
             rows.append({
-                "id": manifest["id"], "created_at": manifest.get("created_at"),
+                "id": manifest["id"], "describes": manifest.get("described_at") or manifest.get("created_at"),
+                "created_at": manifest.get("created_at"),
                 "label": (manifest.get("options") or {}).get("label"),
                 "repos": counts.get("repos"), "files": counts.get("files"), "path": str(path),
             })
-    return pl.DataFrame(rows, schema={"id": pl.String, "created_at": pl.String, "label": pl.String,
+    return pl.DataFrame(rows, schema={"id": pl.String, "describes": pl.String, "created_at": pl.String,
+                                      "label": pl.String,
                                       "repos": pl.Int64, "files": pl.Int64, "path": pl.String})

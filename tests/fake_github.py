@@ -364,6 +364,24 @@ class _Handler(BaseHTTPRequestHandler):
         truncated = limit is not None and len(items) > limit
         self._json(entry, 200, {"sha": sha, "tree": items[:limit] if truncated else items, "truncated": truncated})
 
+    def commits(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str) -> None:
+        """List commits (``sha``, ``until``, ``per_page``), newest first, as GitHub does."""
+        repo = self._find(entry, owner, name)
+        if repo is None:
+            return
+        if repo.git_dir is None:
+            self._error(entry, 409, "Git Repository is empty.")
+            return
+        args = ["git", "rev-list", f"--max-count={query.get('per_page', '30')}"]
+        if "until" in query:
+            args.append(f"--before={query['until']}")
+        out = subprocess.run([*args, query.get("sha", "HEAD"), "--"], cwd=repo.git_dir, capture_output=True,
+                             check=False)
+        if out.returncode != 0:
+            self._error(entry, 404, "Not Found")
+            return
+        self._json(entry, 200, [{"sha": sha} for sha in out.stdout.decode().split()])
+
     def languages(self, entry: LoggedRequest, query: dict[str, str], owner: str, name: str) -> None:
         repo = self._find(entry, owner, name)
         if repo is not None:
@@ -448,6 +466,7 @@ _REASONS = {403: "API rate limit exceeded", 404: "Not Found", 409: "Git Reposito
 _ROUTES = [
     (r"/repos/([^/]+)/([^/]+)", "repo"),
     (r"/repos/([^/]+)/([^/]+)/commits/(.+)", "commit"),
+    (r"/repos/([^/]+)/([^/]+)/commits", "commits"),
     (r"/repos/([^/]+)/([^/]+)/languages", "languages"),
     (r"/repos/([^/]+)/([^/]+)/git/trees/([^/]+)", "tree"),
     (r"/repositories/(\d+)(/.*)?", "repo_by_id"),

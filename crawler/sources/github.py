@@ -26,7 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler import __version__
@@ -197,6 +197,14 @@ class GitHubClient:
                                   accept="application/vnd.github.sha", etag=etag)
         sha = data["data"].strip() if isinstance(data, dict) and "data" in data else None
         return sha, headers.get("etag") or etag
+
+    def commit_at(self, full_name: str, ref: str, when: datetime | None) -> str | None:
+        """The newest commit of ``ref`` at or before ``when`` (one request), None if there was none yet."""
+        until = (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _, data = self._api(f"/repos/{full_name}/commits?sha={ref}&until={until}&per_page=1", full_name, ref)
+        if isinstance(data, list) and data:
+            return str(data[0]["sha"])
+        return None
 
     def languages(self, full_name: str, etag: str | None = None) -> tuple[dict[str, int] | None, str | None]:
         """GitHub's own language figures (None: not modified since ``etag``), and the ETag."""
