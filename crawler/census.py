@@ -327,8 +327,8 @@ def _scan_source(source: Source, target: Target, on_files: FileCallback | None, 
         if old is None:
             to_read.append(entry)
         else:  # the same blob at the same path: its classification and line counts still hold
-            rows.append([{"project": target.project, "repo": target.name, "commit": commit,
-                          "component": components(entry.path)}.get(name, old[name]) for name in FILES_SCHEMA])
+            old.update(project=target.project, repo=target.name, commit=commit, component=components(entry.path))
+            rows.append([old[name] for name in FILES_SCHEMA])
     limit = LINES_LIMIT if lines else languages.CONTENT_PREFIX
     with LineCounter() as counter:
         for content in source.read(to_read, limit):

@@ -75,6 +75,7 @@ class Components:
     setting: ComponentSetting
     roots: frozenset[str] = field(default_factory=frozenset)
     prefixes: tuple[tuple[str, str], ...] = ()  # (prefix, name), explicit tables only
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # folder → its root
 
     @classmethod
     def build(cls, setting: ComponentSetting, paths: Iterable[str],
@@ -103,9 +104,22 @@ class Components:
             return path.split("/", 1)[0] if "/" in path else ROOT
         if self.setting == "none":
             return ROOT
-        directory = _parent(path)
+        return self._root_of(_parent(path))
+
+    def _root_of(self, directory: str) -> str:
+        cache = self._cache
+        if directory in cache:
+            return cache[directory]
+        found, walked = ROOT, []
         while directory != ROOT:
+            if directory in cache:
+                found = cache[directory]
+                break
+            walked.append(directory)
             if directory in self.roots:
-                return directory
+                found = directory
+                break
             directory = _parent(directory)
-        return ROOT
+        for seen in walked:  # every folder on the way up belongs to the same root
+            cache[seen] = found
+        return found
