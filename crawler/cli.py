@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from rich.console import Console
@@ -36,6 +37,40 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"census: {message} (see census --help)\n")
 
 
+def _source_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``scan`` and ``backfill`` share: which repositories, where to, how to reach them."""
+    parser.add_argument("config", nargs="?", help="project list (TOML), e.g. config/local-example.toml")
+    parser.add_argument("--repo", action="append", default=[], metavar="SPEC",
+                        help="a repository to scan: a path, git+URL, OWNER/NAME (repeatable)")
+    parser.add_argument("--out", default="output", help="output folder (default: output)")
+    parser.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
+    parser.add_argument("--max-wait", type=float, default=900.0, metavar="S",
+                        help="longest wait for a GitHub rate limit, in seconds (default: 900); past it the "
+                        "remaining repositories are recorded as deferred for the next run")
+    parser.add_argument("--api-url", metavar="URL",
+                        help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
+    parser.add_argument("--clones", metavar="TEMPLATE",
+                        help="use local clones of GitHub repositories where they exist, e.g. "
+                        "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
+    parser.add_argument("--no-lines", dest="lines", action="store_false",
+                        help="count bytes only, not lines of code (faster)")
+
+
+def _scan_options(args: argparse.Namespace, **extra: Any) -> ScanOptions:
+    """``ScanOptions`` from the arguments ``_source_arguments`` declares, checked."""
+    if not args.config and not args.repo:
+        raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
+    if args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
+    if args.max_wait < 0:
+        raise InputError("--max-wait must be zero or more seconds")
+    if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
+        raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
+    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
+                           max_wait=args.max_wait)
+    return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=args.clones, **extra)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="census", description="Repository language census: what a project is "
                      "written in, per component, traced to commits.")
@@ -46,20 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="scan repositories and write a snapshot",
                           description="Scan every repository named in CONFIG and/or by --repo; write "
                           "one snapshot under OUT/snapshots/ and print its path last.")
-    scan.add_argument("config", nargs="?", help="project list (TOML), e.g. config/local-example.toml")
-    scan.add_argument("--repo", action="append", default=[], metavar="SPEC",
-                      help="a repository to scan: a path, git+URL, OWNER/NAME (repeatable)")
-    scan.add_argument("--out", default="output", help="output folder (default: output)")
+    _source_arguments(scan)
     scan.add_argument("--label", help="a label appended to the snapshot id")
-    scan.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
-    scan.add_argument("--max-wait", type=float, default=900.0, metavar="S",
-                      help="longest wait for a GitHub rate limit, in seconds (default: 900); past it the "
-                      "remaining repositories are recorded as deferred for the next run")
-    scan.add_argument("--api-url", metavar="URL",
-                      help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)")
-    scan.add_argument("--clones", metavar="TEMPLATE",
-                      help="use local clones of GitHub repositories where they exist, e.g. "
-                      "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
     scan.add_argument("--at", metavar="DATE|REF",
                       help="scan every repository as it was at the end of DATE (2024-06-30: the last commit of "
                       "its default branch then, first-parent) or at REF (a tag or commit)")
@@ -69,8 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="start afresh, discarding what an interrupted run of the same command saved")
     scan.add_argument("--wait", action="store_true",
                       help="if another scan is writing to OUT, wait for it instead of failing")
-    scan.add_argument("--no-lines", dest="lines", action="store_false",
-                      help="count bytes only, not lines of code (faster)")
     scan.add_argument("--worktree", action="store_true",
                       help="scan files as they are on disk (tracked and untracked-but-not-ignored) "
                       "instead of the committed tree")
@@ -80,19 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Scan every repository as it was at each date of a schedule (--since and "
                           "--every, or --dates), one snapshot per date, dated by the day it describes. Dates "
                           "already done are kept, so a backfill can be extended or resumed.")
-    back.add_argument("config", nargs="?", help="project list (TOML)")
-    back.add_argument("--repo", action="append", default=[], metavar="SPEC", help="a repository (repeatable)")
+    _source_arguments(back)
     back.add_argument("--since", metavar="DATE", help="the first date, e.g. 2022-01-01")
     back.add_argument("--until", metavar="DATE", help="the last date (default: today)")
     back.add_argument("--every", choices=("month", "quarter", "year"), default="quarter",
                       help="the step between dates (default: quarter)")
     back.add_argument("--dates", metavar="D1,D2,…", help="an explicit list of dates instead of a schedule")
-    back.add_argument("--out", default="output", help="output folder (default: output)")
-    back.add_argument("--jobs", type=int, default=4, help="repositories scanned at once (default: 4)")
-    back.add_argument("--clones", metavar="TEMPLATE", help="local clones of GitHub repositories, as for scan")
-    back.add_argument("--api-url", metavar="URL", help="GitHub API base URL")
-    back.add_argument("--max-wait", type=float, default=900.0, metavar="S", help="longest rate-limit wait")
-    back.add_argument("--no-lines", dest="lines", action="store_false", help="count bytes only")
     back.set_defaults(func=cmd_backfill)
 
     snaps = sub.add_parser("snapshots", help="list the snapshots, newest last",
@@ -265,25 +279,14 @@ def _resume_arguments(args: argparse.Namespace) -> None:
 def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     if args.resume and not args.config and not args.repo:
         _resume_arguments(args)
-    if not args.config and not args.repo:
-        raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
-    if args.jobs < 1:
-        raise InputError("--jobs must be at least 1")
-    if args.max_wait < 0:
-        raise InputError("--max-wait must be zero or more seconds")
-    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
-                           max_wait=args.max_wait)
-    if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
-        raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
-    options = ScanOptions(worktree=args.worktree, jobs=args.jobs, github=github, lines=args.lines,
-                          clones=args.clones, at=parse_at(args.at) if args.at else None)
+    options = _scan_options(args, worktree=args.worktree, at=parse_at(args.at) if args.at else None)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
     # What identifies this scan for resuming: the same command (and config content) finds its own work.
     request = {**describe(targets, options), "cli": {
         "config": str(Path(args.config).resolve()) if args.config else None, "repos": args.repo,
-        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": github.api_url,
+        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": options.github.api_url,
         "clones": args.clones}}
     try:
         with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
@@ -318,8 +321,7 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
     from crawler.census import backfill
     from crawler.history import parse_dates, schedule
 
-    if not args.config and not args.repo:
-        raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
+    options = _scan_options(args)
     if args.dates:
         days = parse_dates(args.dates)
     elif args.since:
@@ -331,9 +333,6 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
         days = schedule(since, args.every, until)
     else:
         raise InputError("give --since DATE (with --every) or --dates D1,D2,…")
-    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
-                           max_wait=args.max_wait)
-    options = ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=args.clones)
     config = api.load_config(args.config) if args.config else None
     targets = api.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
