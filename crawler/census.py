@@ -185,8 +185,25 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), *, previous:
     row["files"] = regular.height
     row["bytes"] = int(regular["bytes"].sum() or 0)
     row["counted_bytes"] = int(files.filter(pl.col("counted"))["bytes"].sum() or 0)
+    row["github_diff_pp"] = _github_cross_check(row.get("github_languages"), files)
     row["duration_s"] = round(time.monotonic() - started, 3)
     return RepoResult(row, files)
+
+
+def _github_cross_check(github_languages: str | None, files: pl.DataFrame) -> float | None:
+    """The largest gap, in percentage points, between a language's share by GitHub's own
+    ``/languages`` figures and by ours (counted bytes by group): 0 when census and GitHub agree."""
+    if not github_languages or files.is_empty():
+        return None
+    theirs = {str(k): int(v) for k, v in json.loads(github_languages).items()}
+    ours_frame = files.filter(pl.col("counted")).group_by("group").agg(pl.col("bytes").sum())
+    ours = dict(zip(ours_frame["group"], ours_frame["bytes"], strict=True))
+    total_theirs, total_ours = sum(theirs.values()), sum(ours.values())
+    if not total_theirs or not total_ours:
+        return None
+    gaps = [abs(100 * theirs.get(k, 0) / total_theirs - 100 * ours.get(k, 0) / total_ours)
+            for k in set(theirs) | set(ours)]
+    return round(max(gaps), 2)
 
 
 def _open(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,

@@ -38,7 +38,7 @@ REPOS_SCHEMA = pl.Schema(_columns({
     # GitHub repositories: what GitHub says of them, and its own /languages figures as a cross-check
     "canonical": pl.String, "github_id": pl.Int64, "default_branch": pl.String, "stars": pl.Int64,
     "archived": pl.Boolean, "fork": pl.Boolean, "pushed_at": pl.String, "clone_url": pl.String,
-    "github_languages": pl.String, "etags": pl.String,
+    "github_languages": pl.String, "github_diff_pp": pl.Float64, "etags": pl.String,
     # --clones: the local clone scanned instead of GitHub (kind "clone"), and remarks on the choice
     "clone_path": pl.String, "note": pl.String,
 }))

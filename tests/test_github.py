@@ -99,6 +99,9 @@ def test_metadata_and_github_languages_recorded(make_repo: MakeRepo, fake: FakeG
         ("Org/A", "main", 42, True, False)
     assert row["github_id"] == fake.repos["org/a"].id and row["pushed_at"] == "2026-10-01T00:00:00Z"
     assert json.loads(row["github_languages"]) == {"Rust": 500, "Python": 50}
+    # the cross-check: GitHub says 90.9% Rust; ours is all Rust (the Python file is tiny but counted)
+    ours_rust = len(FILES["src/lib.rs"]) / (len(FILES["src/lib.rs"]) + len(FILES["py/x/__init__.py"]))
+    assert row["github_diff_pp"] == round(abs(100 * 500 / 550 - 100 * ours_rust), 2)
     assert row["kind"] == "github" and row["ref"] == "main"
     # three REST requests and one shallow fetch, never one request per file
     assert len(fake.requests("^/api/v3/")) == 3
