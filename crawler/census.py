@@ -203,7 +203,7 @@ def _github_cross_check(github_languages: str | None, files: pl.DataFrame) -> fl
         return None
     gaps = [abs(100 * theirs.get(k, 0) / total_theirs - 100 * ours.get(k, 0) / total_ours)
             for k in set(theirs) | set(ours)]
-    return round(max(gaps), 2)
+    return float(round(max(gaps), 2))
 
 
 def _open(target: Target, options: ScanOptions, row: dict[str, Any], previous: Previous | None,
