@@ -118,17 +118,6 @@ class OwnerFilters:
         return True
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """What the REST API says of one repository at one ref. ``None`` fields were not modified
-    since the ``etags`` given (the caller keeps its earlier values)."""
-
-    meta: RepoMeta | None
-    commit: str | None
-    languages: dict[str, int] | None
-    etags: dict[str, str]
-
-
 class GitHubClient:
     """The REST API through PyGithub, with census's own rate-limit waits and bounded retries
     (PyGithub's are turned off: they are either unbounded or instant). PyGithub is imported
@@ -211,19 +200,6 @@ class GitHubClient:
         headers, data = self._api(f"/repos/{full_name}/languages", full_name, None, etag=etag)
         figures = {str(k): int(v) for k, v in data.items() if k != "url"} if data is not None else None
         return figures, headers.get("etag") or etag
-
-    def resolve(self, full_name: str, ref: str | None, etags: Mapping[str, str] | None = None,
-                default_branch: str | None = None) -> Resolution:
-        """Repository metadata, the commit of ``ref`` (default branch when None) and /languages."""
-        etags = dict(etags or {})
-        meta, repo_etag = self.repository(full_name, etags.get("repo"))
-        canonical = meta.full_name if meta else full_name
-        branch = ref or (meta.default_branch if meta else default_branch) or "HEAD"
-        same_ref = etags.get("ref") == branch
-        commit, commit_etag = self.commit(canonical, branch, etags.get("commit") if same_ref else None)
-        languages, languages_etag = self.languages(canonical, etags.get("languages"))
-        found = {"repo": repo_etag, "commit": commit_etag, "ref": branch, "languages": languages_etag}
-        return Resolution(meta, commit, languages, {k: v for k, v in found.items() if v})
 
     def owner_repos(self, owner: str, filters: OwnerFilters | None = None) -> list[RepoMeta]:
         """Every public repository of an organisation or user that ``filters`` accepts, by name."""
