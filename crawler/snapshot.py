@@ -59,6 +59,15 @@ BREAKDOWN_SCHEMA = pl.Schema(_columns({
     "share": pl.Float64,
 }))
 TABLES = {"repos": REPOS_SCHEMA, "files": FILES_SCHEMA, "breakdown": BREAKDOWN_SCHEMA}
+# The columns the contract promises; a snapshot lacking one is damaged. Columns added since (GitHub
+# metadata, cross-checks, notes) are read as null from snapshots written before them.
+REQUIRED = {
+    "repos": ["project", "repo", "source", "ref", "commit", "status", "error", "files", "bytes", "scanned_at"],
+    "files": ["project", "repo", "commit", "path", "component", "language", "group", "type", "bytes", "lines",
+              "code", "comments", "blanks", "vendored", "generated", "documentation", "binary", "counted"],
+    "breakdown": ["project", "repo", "commit", "component", "language", "type", "files", "bytes", "lines", "code",
+                  "comments", "blanks", "share"],
+}
 
 _ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]+)?$")
 
@@ -223,7 +232,7 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
     except Exception as exc:  # polars raises several kinds for a damaged file
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet is not readable Parquet "
                             f"({type(exc).__name__})") from None
-    missing = [c for c in TABLES[name] if c not in frame.columns]
+    missing = [c for c in REQUIRED[name] if c not in frame.columns]
     if missing:
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet lacks column(s) {', '.join(missing)}")
     try:

@@ -130,3 +130,11 @@ def test_no_snapshot_errors(tmp_path: Path) -> None:
 
 def test_slug() -> None:
     assert snapmod.slug("  Q3 / 2026 ") == "Q3-2026"
+
+
+def test_columns_added_since_read_as_null(tmp_path: Path) -> None:
+    snap = write_snapshot(tmp_path, **frames(), now=NOW)
+    repos = pl.read_parquet(snap.path / "repos.parquet").drop("github_diff_pp", "note")
+    repos.write_parquet(snap.path / "repos.parquet")
+    again = open_snapshot(snap.id, out=tmp_path).repos
+    assert again.schema == REPOS_SCHEMA and again["note"].to_list() == [None]

@@ -29,8 +29,11 @@ def trend_chart(trend: Trend) -> str:
         parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>'
                      f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end" class="axis">{pct}%</text>')
     step = max(1, n // 6)
+    shown = [i for i in range(n) if i % step == 0]
+    if shown and shown[-1] != n - 1:  # the last date always, in place of a neighbour it would overlap
+        shown = [*shown[:-1], n - 1] if (n - 1) - shown[-1] < max(1, step // 2 + 1) else [*shown, n - 1]
     for i, day in enumerate(trend.dates):
-        if i % step == 0 or i == n - 1:
+        if i in shown:
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="axis">'
                          f'{escape(day[:10])}</text>')
     for k, series in enumerate(trend.series):
