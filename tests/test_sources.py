@@ -165,3 +165,14 @@ def test_remote_source_fetches_shallowly(make_repo: MakeRepo) -> None:
 
 def test_scrub_removes_credentials() -> None:
     assert gitsource.scrub("fatal: https://user:tok@github.com/x failed") == "fatal: https://github.com/x failed"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a repository to another user")
+def test_repository_of_another_user_is_a_clear_failure(make_repo: MakeRepo) -> None:
+    repo = make_repo({"a.py": "1\n"})
+    for root, dirs, files in os.walk(repo):
+        for name in [*dirs, *files]:
+            os.lchown(os.path.join(root, name), 65534, 65534)
+    os.lchown(repo, 65534, 65534)
+    with pytest.raises(SourceError, match="belongs to another user"):
+        open_source(parse_spec(str(repo)))

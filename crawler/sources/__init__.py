@@ -22,6 +22,9 @@ def _git_root(path: Path) -> str | None:
     """
     out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path, check=False)
     if out.returncode != 0:
+        if b"dubious ownership" in out.stderr:  # a repository git will not read: say so, never scan it as a folder
+            raise SourceError(f"git refuses to read {path}: it belongs to another user "
+                              f"(git config --global --add safe.directory {path})")
         return None
     bare, git_dir = out.stdout.decode("utf-8", "surrogateescape").splitlines()[:2]
     here = path.resolve()
