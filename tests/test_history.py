@@ -153,3 +153,17 @@ def test_cli_scan_at_and_backfill(dated: tuple[Path, dict[str, str]], tmp_path: 
     listed = pl.read_csv(io.StringIO(capsys.readouterr().out))
     assert listed["describes"].to_list() == sorted(listed["describes"].to_list())
     assert main(["backfill", "--repo", str(repo), "--out", out]) == 2
+
+
+def test_at_a_date_in_a_local_clone(dated: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, ids = dated
+    clones = tmp_path / "clones"
+    (clones / "org").mkdir(parents=True)
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(clones / "org" / "dated"))
+    options = ScanOptions(clones=str(clones) + "/{owner}/{name}", at=parse_at("2024-05-01"),
+                          github=GitHubOptions(api_url="http://127.0.0.1:9", timeout=1))
+    row = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"), options).repo
+    assert (row["kind"], row["commit"], row["status"]) == ("clone", ids["M"], "ok")
+    early = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"),
+                      ScanOptions(clones=options.clones, at=parse_at("2023-01-01"), github=options.github)).repo
+    assert early["status"] == "absent"
