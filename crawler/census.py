@@ -604,10 +604,7 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     ``resume=False`` starts afresh."""
     if not targets:
         raise InputError("nothing to scan: give a config with repositories or --repo")
-    checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label})
-    if not resume:
-        checkpoint.discard()
-        checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label})
+    checkpoint = Checkpoint.open(out, {**(request or describe(targets, options)), "label": label}, fresh=not resume)
     lookup = previous if previous is not None else previous_lookup(out, options)
     results = run(targets, options, progress, lookup, client, checkpoint)
     repos, files, table = assemble(results)

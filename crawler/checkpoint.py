@@ -48,11 +48,14 @@ class Checkpoint:
     key: str
 
     @classmethod
-    def open(cls, out: str | Path, request: Mapping[str, Any]) -> Checkpoint:
-        """The checkpoint of the scan described by ``request`` (JSON-able), created if new."""
+    def open(cls, out: str | Path, request: Mapping[str, Any], *, fresh: bool = False) -> Checkpoint:
+        """The checkpoint of the scan described by ``request`` (JSON-able), created if new;
+        ``fresh`` drops what an earlier run of the same request saved."""
         text = json.dumps(request, sort_keys=True, default=str)
         key = hashlib.sha256(text.encode()).hexdigest()[:20]
         root = Path(out) / WORK / key
+        if fresh:
+            shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True, exist_ok=True)
         about = root / "request.json"
         if not about.exists():

@@ -394,3 +394,25 @@ def test_two_gib_blob_in_bounded_memory(tmp_path: Path) -> None:
     assert files["bytes"].to_list() == [size] and files["language"].to_list() == ["C"]
     assert peak_kb < 600_000, f"peak {peak_kb // 1024} MB"
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000  # this process did not read it either
+
+
+def test_fresh_discards_saved_work(make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.census import scan
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    out = tmp_path / "out"
+    targets = [tgt(str(repo))]
+    request = {"fixed": "request"}
+    monkeypatch.setattr("crawler.census.write_snapshot", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
+    with pytest.raises(OSError):
+        scan(targets, out=str(out), options=ScanOptions(jobs=1, reuse=False), request=request)
+    assert _finished(out) == 1
+    scanned: list[str] = []
+    monkeypatch.setattr("crawler.census.scan_repo", lambda t, *a, **k: scanned.append(t.name) or
+                        scan_repo(t, ScanOptions(reuse=False)))
+    with pytest.raises(OSError):
+        scan(targets, out=str(out), options=ScanOptions(jobs=1, reuse=False), request=request)
+    assert scanned == []  # resumed: the saved result was used
+    with pytest.raises(OSError):
+        scan(targets, out=str(out), options=ScanOptions(jobs=1, reuse=False), request=request, resume=False)
+    assert scanned == [repo.name]  # fresh: scanned again
