@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.aggregate import breakdown  # noqa: E402
 from crawler.report import make_report  # noqa: E402
-from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, conform, open_snapshot, write_snapshot  # noqa: E402
+from crawler.schema import FILES_SCHEMA, REPOS_SCHEMA, conform  # noqa: E402
+from crawler.snapshot import open_snapshot, write_snapshot  # noqa: E402
 
 LANGUAGES = [("Python", "programming"), ("Rust", "programming"), ("C++", "programming"), ("C", "programming"),
              ("TypeScript", "programming"), ("JavaScript", "programming"), ("Go", "programming"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from crawler import languages
+from crawler.linguist import languages
 
 _KEYS = ["project", "repo", "commit", "component"]
 _SUMS = ["bytes", "lines", "code", "comments", "blanks"]

@@ -4,8 +4,10 @@ continues where the last one stopped.
 ``OUT/.census-work/<key>/`` holds one folder per finished repository (its ``repos`` row and
 ``files`` rows as Parquet), each written aside and renamed into place, so a kill at any moment
 leaves only whole results. ``key`` is a digest of what was asked (repositories, settings,
-options): the same command finds its own work; another command starts afresh. When the snapshot
-is written the work folder is removed.
+options): the same command finds its own work; another command starts afresh. The planner's
+expansion of owners and searches is saved too (``plan.json``), so a resume needs no listing.
+When the snapshot is written, the work folder is renamed away, then removed; a snapshot whose
+manifest names this work (key and start time) marks it finished even if the removal was killed.
 
 ``OUT/.census.lock`` (``flock``) keeps two scans from writing into one output folder at once; the
 kernel releases it when a process dies, however it dies.
@@ -29,8 +31,9 @@ from typing import Any
 
 import polars as pl
 
+from crawler.atomic import alive, write_dir, write_file
 from crawler.errors import InputError
-from crawler.snapshot import FILES_SCHEMA, REPOS_SCHEMA, conform
+from crawler.schema import FILES_SCHEMA, REPOS_SCHEMA, conform
 
 WORK = ".census-work"
 LOCK = ".census.lock"
@@ -40,12 +43,21 @@ def target_key(project: str, spec_text: str, name: str) -> str:
     return hashlib.sha256(f"{project}\0{spec_text}\0{name}".encode()).hexdigest()[:24]
 
 
+def _sweep(work: Path) -> None:
+    """Remove work folders renamed away for removal whose remover is gone."""
+    for trash in work.glob(".trash-*") if work.is_dir() else []:
+        pid_text = trash.name.rsplit("-", 1)[-1]
+        if not (pid_text.isdigit() and alive(int(pid_text))):
+            shutil.rmtree(trash, ignore_errors=True)
+
+
 @dataclass
 class Checkpoint:
     """The finished repositories of one scan (identified by ``key``) under ``out``."""
 
     root: Path
     key: str
+    started_at: str
 
     @classmethod
     def open(cls, out: str | Path, request: Mapping[str, Any], *, fresh: bool = False) -> Checkpoint:
@@ -53,19 +65,28 @@ class Checkpoint:
         ``fresh`` drops what an earlier run of the same request saved."""
         text = json.dumps(request, sort_keys=True, default=str)
         key = hashlib.sha256(text.encode()).hexdigest()[:20]
-        root = Path(out) / WORK / key
+        work = Path(out) / WORK
+        _sweep(work)
+        root = work / key
         if fresh:
-            shutil.rmtree(root, ignore_errors=True)
+            cls(root, key, "").discard()
         root.mkdir(parents=True, exist_ok=True)
         about = root / "request.json"
-        if not about.exists():
-            tmp = root / ".request.json.tmp"
-            tmp.write_text(json.dumps({"request": request, "started_at": datetime.now(UTC).isoformat()},
-                                      sort_keys=True, default=str, indent=1))
-            tmp.replace(about)
+        started_at = None
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            started_at = json.loads(about.read_text())["started_at"]
+        if not isinstance(started_at, str):
+            started_at = datetime.now(UTC).isoformat()
+            write_file(about, json.dumps({"request": request, "started_at": started_at}, sort_keys=True,
+                                         default=str, indent=1))
         for leftover in root.glob(".tmp-*"):  # a result being written when the last run was killed
             shutil.rmtree(leftover, ignore_errors=True)
-        return cls(root, key)
+        return cls(root, key, started_at)
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What a snapshot records of the work it was made from (see ``finished_by``)."""
+        return {"key": self.key, "started_at": self.started_at}
 
     def done(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -83,19 +104,36 @@ class Checkpoint:
         return repo, files
 
     def save(self, key: str, repo: Mapping[str, Any], files: pl.DataFrame) -> None:
-        tmp = self.root / f".tmp-{key}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+        def fill(folder: Path) -> None:
+            conform(pl.DataFrame([dict(repo)], schema=REPOS_SCHEMA), REPOS_SCHEMA).write_parquet(
+                folder / "repos.parquet")
+            conform(files, FILES_SCHEMA).write_parquet(folder / "files.parquet")
+
+        target = self.root / key
+        if target.exists():
+            shutil.rmtree(target)
+        write_dir(target, fill)
+
+    def save_plan(self, plan: dict[str, Any]) -> None:
+        """The planner's expansion of owners and searches (JSON-able), for a resume without listing."""
+        write_file(self.root / "plan.json", json.dumps(plan, sort_keys=True, default=str))
+
+    def load_plan(self) -> dict[str, Any] | None:
         try:
-            conform(pl.DataFrame([dict(repo)], schema=REPOS_SCHEMA), REPOS_SCHEMA).write_parquet(tmp / "repos.parquet")
-            conform(files, FILES_SCHEMA).write_parquet(tmp / "files.parquet")
-            tmp.rename(self.root / key)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            plan = json.loads((self.root / "plan.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return plan if isinstance(plan, dict) else None
 
     def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Remove the work: renamed away first (one atomic step), so that a kill during the removal
+        never leaves a half-removed folder that a later run would trust."""
+        if self.root.exists():
+            trash = self.root.with_name(f".trash-{self.key}-{os.getpid()}")
+            shutil.rmtree(trash, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):
+                self.root.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
         with contextlib.suppress(OSError):
             self.root.parent.rmdir()  # only when no other interrupted scan waits there
 
@@ -105,7 +143,9 @@ def interrupted(out: str | Path) -> list[dict[str, Any]]:
     work = Path(out) / WORK
     found = []
     for about in work.glob("*/request.json") if work.is_dir() else []:
-        with contextlib.suppress(OSError, ValueError):
+        if about.parent.name.startswith("."):
+            continue
+        with contextlib.suppress(OSError, ValueError, TypeError):
             data = json.loads(about.read_text())
             data["key"] = about.parent.name
             data["finished"] = sum(1 for p in about.parent.iterdir() if p.is_dir() and not p.name.startswith("."))

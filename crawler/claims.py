@@ -30,11 +30,12 @@ from typing import Any
 
 import polars as pl
 
-from crawler import languages
 from crawler.errors import InputError
+from crawler.linguist import languages
 from crawler.snapshot import Snapshot
+from crawler.values import COUNTED
 
-OK_STATUSES = ("ok", "unchanged")
+OK_STATUSES = sorted(COUNTED)
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
         "<": lambda a, b: a < b, "=": lambda a, b: abs(a - b) < 1e-9}
 _LANG = r"(?P<{}>[^<>=%]+?)"

@@ -15,20 +15,24 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 
-from crawler import __version__, api
+from crawler import library
+from crawler.__version__ import __version__
 from crawler.aggregate import breakdown
-from crawler.census import Interrupted, ScanOptions, describe
+from crawler.atomic import write_file
 from crawler.checkpoint import output_lock
+from crawler.config import load_config
 from crawler.errors import CensusError, InputError
-from crawler.formats import FORMATS, render
+from crawler.github.api import api_url_from_env
 from crawler.history import parse_at
 from crawler.progress import ScanProgress
-from crawler.snapshot import write_text_atomic
-from crawler.sources.github import GitHubOptions, api_url_from_env, token_from_env
+from crawler.run import Interrupted, describe, scan
+from crawler.snapshot import Snapshot
+from crawler.tables import FORMATS, render
+from crawler.values import COUNTED, FAILURES, GitHubOptions, ScanOptions, Status
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
 #: Statuses that make ``scan`` exit 1: the repository was not counted.
-FAILURE_STATUSES = ("failed", "not_found", "blocked", "deferred")
+FAILURE_STATUSES = sorted(FAILURES)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,8 +70,7 @@ def _scan_options(args: argparse.Namespace, **extra: Any) -> ScanOptions:
         raise InputError("--max-wait must be zero or more seconds")
     if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
         raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
-    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), token=token_from_env(),
-                           max_wait=args.max_wait)
+    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), max_wait=args.max_wait)
     return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=args.clones, **extra)
 
 
@@ -169,7 +172,7 @@ def cmd_claims(args: argparse.Namespace, console: Console) -> int:
 
     from crawler.claims import check, claims_of, parse_claims
 
-    snap = api.load(args.snapshot, out=args.out)
+    snap = library.load(args.snapshot, out=args.out)
     if args.config:
         try:
             raw = tomllib.loads(Path(args.config).read_text(encoding="utf-8"))
@@ -201,8 +204,8 @@ def cmd_claims(args: argparse.Namespace, console: Console) -> int:
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from crawler.report import make_report
 
-    snap = api.load(args.snapshot, out=args.out)
-    against = api.load(args.against, out=args.out) if args.against else None
+    snap = library.load(args.snapshot, out=args.out)
+    against = library.load(args.against, out=args.out) if args.against else None
     text = make_report(snap, fmt=args.format, against=against, trend=args.trend, out=args.out)
     if args.output == "-":
         sys.stdout.write(text)
@@ -210,7 +213,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     suffix = f"-vs-{against.id}" if against else ""
     default = Path(args.out) / "reports" / f"census-{snap.id}{suffix}.{args.format}"
     target = Path(args.output) if args.output else default
-    write_text_atomic(target, text)
+    write_file(target, text)
     print(target)
     return EXIT_OK
 
@@ -245,7 +248,7 @@ def diff_view(table: pl.DataFrame) -> pl.DataFrame:
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     from crawler.diff import diff, notes
 
-    old, new = api.load(args.old, out=args.out), api.load(args.new, out=args.out)
+    old, new = library.load(args.old, out=args.out), library.load(args.new, out=args.out)
     table = diff(old, new, min_change=args.min_change)
     warnings = notes(old, new).warnings
     for warning in warnings:
@@ -280,8 +283,8 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     if args.resume and not args.config and not args.repo:
         _resume_arguments(args)
     options = _scan_options(args, worktree=args.worktree, at=parse_at(args.at) if args.at else None)
-    config = api.load_config(args.config) if args.config else None
-    targets = api.targets_for(config, args.repo)
+    config = load_config(args.config) if args.config else None
+    targets = library.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
     # What identifies this scan for resuming: the same command (and config content) finds its own work.
     request = {**describe(targets, options), "cli": {
@@ -290,7 +293,7 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         "clones": args.clones}}
     try:
         with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
-            snap = api.scan(targets, out=args.out, options=options, label=args.label, progress=progress,
+            snap = scan(targets, out=args.out, options=options, label=args.label, progress=progress,
                             config=manifest_config, request=request, resume=not args.fresh)
     except Interrupted as stopped:
         print(f"census: {stopped}; the {stopped.finished} finished are saved. Run the same command again "
@@ -308,7 +311,7 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
           + (f"; largest: {top['language'][0]} in {top['repo'][0]}" if top.height else ""))
-    if counts.get("deferred"):
+    if counts.get(Status.DEFERRED):
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")
     print(snap.path)
     return EXIT_PARTIAL if failed else EXIT_OK
@@ -318,8 +321,8 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
     import time as clock
     from datetime import date
 
-    from crawler.census import backfill
     from crawler.history import parse_dates, schedule
+    from crawler.run import backfill
 
     options = _scan_options(args)
     if args.dates:
@@ -333,21 +336,21 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
         days = schedule(since, args.every, until)
     else:
         raise InputError("give --since DATE (with --every) or --dates D1,D2,…")
-    config = api.load_config(args.config) if args.config else None
-    targets = api.targets_for(config, args.repo)
+    config = load_config(args.config) if args.config else None
+    targets = library.targets_for(config, args.repo)
     manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
     rows: list[dict[str, object]] = []
     started = [clock.monotonic()]
 
-    def report(day: date, snap: api.Snapshot, reused: bool) -> None:
+    def report(day: date, snap: Snapshot, reused: bool) -> None:
         repos = snap.repos
         top = snap.breakdown.group_by("language").agg(pl.col("bytes").sum()).sort("bytes", descending=True)
         total = int(top["bytes"].sum() or 0)
         leaders = ", ".join(f"{lang} {100 * b / total:.1f}%" for lang, b in top.head(3).iter_rows()) if total else ""
         rows.append({"date": day.isoformat(), "snapshot": snap.id, "scanned": "kept" if reused else "new",
                      "seconds": round(clock.monotonic() - started[0], 2),
-                     "ok": repos.filter(pl.col("status").is_in(["ok", "unchanged"])).height,
-                     "absent": repos.filter(pl.col("status") == "absent").height,
+                     "ok": repos.filter(pl.col("status").is_in(sorted(COUNTED))).height,
+                     "absent": repos.filter(pl.col("status") == Status.ABSENT).height,
                      "failed": repos.filter(pl.col("status").is_in(FAILURE_STATUSES)).height, "top": leaders})
         started[0] = clock.monotonic()
 
@@ -360,7 +363,7 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
-    table = api.snapshots(args.out)
+    table = library.snapshots(args.out)
     if table.is_empty() and args.format == "table":
         print(f"no snapshots under {Path(args.out) / 'snapshots'}")
         return EXIT_OK
@@ -369,7 +372,7 @@ def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
-    snap = api.load(args.snapshot, out=args.out)
+    snap = library.load(args.snapshot, out=args.out)
     keys = {"component": ["project", "repo", "commit", "component"], "repo": ["project", "repo", "commit"],
             "project": ["project"], "language": []}[args.by]
     table = snap.breakdown if args.by == "component" else breakdown(snap.files, by=keys)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from crawler.values import ComponentSetting
+
 ROOT = "."
 
 #: Files whose presence makes their folder a component root (``auto``).
@@ -46,7 +48,6 @@ MANIFEST_NAMES = frozenset({
 })
 MANIFEST_SUFFIXES = (".gemspec", ".cabal", ".csproj", ".fsproj", ".vbproj", ".nimble")
 
-ComponentSetting = str | Mapping[str, str]
 MODES = ("auto", "top-level", "none")
 
 

@@ -28,11 +28,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.census import Target
-from crawler.components import MODES, ComponentSetting
+from crawler.components import MODES
 from crawler.errors import ConfigError, InputError
-from crawler.sources.github import OwnerFilters, parse_since
-from crawler.specs import RepoSpec, parse_spec
+from crawler.specs import parse_spec
+from crawler.values import ComponentSetting, OwnerFilters, RepoSpec, Target
 
 _TOP_KEYS = {"project", "claim"}
 _PROJECT_KEYS = {"name", "repos", "repo", "components", "description"}
@@ -270,9 +269,9 @@ def _filters(settings: Mapping[str, Any], fail: Any) -> OwnerFilters:
             since = since.date()
         if isinstance(since, str):
             try:
-                since = parse_since(since)
-            except InputError as exc:
-                raise fail(str(exc), "pushed_since") from None
+                since = date.fromisoformat(since)
+            except ValueError:
+                raise fail(f"pushed_since must be a date like 2024-01-31, not {since!r}", "pushed_since") from None
         if not isinstance(since, date):
             raise fail("pushed_since must be a date such as 2024-01-31", "pushed_since")
         values["pushed_since"] = since

@@ -21,6 +21,13 @@ Messages never contain credentials: sources scrub URLs before raising.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from crawler.values import Status
+
+if TYPE_CHECKING:
+    from crawler.values import Resolution
+
 
 class CensusError(Exception):
     """Base of every error census reports; ``str(error)`` is a one-line message."""
@@ -53,36 +60,43 @@ class SnapshotError(InputError):
 
 
 class SourceError(CensusError):
-    """One repository cannot be read (no such path, not a git repository, unknown ref, …)."""
+    """One repository cannot be read (no such path, not a git repository, unknown ref, …).
 
-    status = "failed"
+    ``resolution``: what was learnt of the repository before the failure (GitHub's metadata of an
+    empty or blocked repository), so that its row still says what it is."""
+
+    status = Status.FAILED
+
+    def __init__(self, message: str, *, resolution: Resolution | None = None) -> None:
+        super().__init__(message)
+        self.resolution = resolution
 
 
 class NotFoundError(SourceError):
     """No such repository, or not one this token may see."""
 
-    status = "not_found"
+    status = Status.NOT_FOUND
 
 
 class EmptyRepositoryError(SourceError):
     """The repository exists but has no commits."""
 
-    status = "empty"
+    status = Status.EMPTY
 
 
 class BlockedError(SourceError):
     """GitHub blocks access to the repository (HTTP 451)."""
 
-    status = "blocked"
+    status = Status.BLOCKED
 
 
 class DeferredError(SourceError):
     """A rate limit asks for a longer wait than ``--max-wait``: the repository waits for the next run."""
 
-    status = "deferred"
+    status = Status.DEFERRED
 
 
 class AbsentError(SourceError):
     """At the point in history asked for (``--at``), the repository did not exist yet."""
 
-    status = "absent"
+    status = Status.ABSENT

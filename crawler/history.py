@@ -8,28 +8,15 @@ first-parent history at ``2024-06-30T23:59:59Z`` (by committer date), as ``git r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from crawler.errors import InputError
-from crawler.sources.git import run_git
+from crawler.values import At
+
+__all__ = ["EVERY", "At", "parse_at", "parse_dates", "schedule"]
 
 EVERY = ("month", "quarter", "year")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class At:
-    """Where in history to scan: ``when`` (a moment, UTC) or ``ref``."""
-
-    text: str
-    when: datetime | None = None
-    ref: str | None = None
-
-    @property
-    def day(self) -> str | None:
-        return self.when.date().isoformat() if self.when else None
 
 
 def parse_at(text: str) -> At:
@@ -50,16 +37,6 @@ def parse_at(text: str) -> At:
             raise InputError(f"--at {value!r} is not a valid date and time") from None
         return At(value, when=moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return At(value, ref=value)
-
-
-def commit_at(git_dir: str | Path, tip: str, when: datetime | None) -> str | None:
-    """The last first-parent commit from ``tip`` whose committer date is at or before ``when``."""
-    if when is None:
-        return None
-    out = run_git(["rev-list", "-1", "--first-parent", f"--before={int(when.timestamp())}", tip, "--"],
-                  cwd=git_dir, check=False)
-    commit = out.stdout.decode().strip()
-    return commit or None
 
 
 def _add_months(day: date, months: int) -> date:

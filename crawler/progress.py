@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.census import RepoResult, Target
+from crawler.values import RepoResult, Target
 
 
 class ScanProgress:

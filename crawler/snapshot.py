@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,54 +18,16 @@ from typing import Any
 
 import polars as pl
 
-from crawler import __version__, languages
+from crawler.__version__ import __version__
+from crawler.atomic import clean_leftovers, write_dir
 from crawler.errors import SnapshotError
+from crawler.linguist import languages
+from crawler.schema import REQUIRED, TABLES, conform
+
+__all__ = ["Snapshot", "conform", "list_snapshots", "open_snapshot", "snapshot_dirs", "work_finished",
+           "write_snapshot"]
 
 SCHEMA_VERSION = 1
-
-
-def _columns(columns: dict[str, Any]) -> dict[str, pl.DataType]:
-    return {name: dtype() if isinstance(dtype, type) else dtype for name, dtype in columns.items()}
-
-
-REPOS_SCHEMA = pl.Schema(_columns({
-    "project": pl.String, "repo": pl.String, "source": pl.String, "ref": pl.String,
-    "commit": pl.String, "status": pl.String, "error": pl.String, "files": pl.Int64,
-    "bytes": pl.Int64, "counted_bytes": pl.Int64, "kind": pl.String, "components": pl.String,
-    "scanned_at": pl.Datetime("us", "UTC"), "duration_s": pl.Float64,
-    # GitHub repositories: what GitHub says of them, and its own /languages figures as a cross-check
-    "canonical": pl.String, "github_id": pl.Int64, "default_branch": pl.String, "stars": pl.Int64,
-    "archived": pl.Boolean, "fork": pl.Boolean, "pushed_at": pl.String, "clone_url": pl.String,
-    "github_languages": pl.String, "github_diff_pp": pl.Float64, "etags": pl.String,
-    # --clones: the local clone scanned instead of GitHub (kind "clone"), and remarks on the choice
-    "clone_path": pl.String, "note": pl.String,
-}))
-FILES_SCHEMA = pl.Schema(_columns({
-    "project": pl.String, "repo": pl.String, "commit": pl.String, "path": pl.String,
-    "component": pl.String, "language": pl.String, "group": pl.String, "type": pl.String,
-    "bytes": pl.Int64, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
-    "vendored": pl.Boolean, "generated": pl.Boolean, "documentation": pl.Boolean,
-    "binary": pl.Boolean, "counted": pl.Boolean, "kind": pl.String, "lfs": pl.Boolean,
-    "oid": pl.String, "note": pl.String,
-    # the path's exact bytes when they are not valid UTF-8 (``path`` then shows them as \xNN); else null
-    "path_bytes": pl.Binary,
-}))
-BREAKDOWN_SCHEMA = pl.Schema(_columns({
-    "project": pl.String, "repo": pl.String, "commit": pl.String, "component": pl.String,
-    "language": pl.String, "type": pl.String, "files": pl.Int64, "bytes": pl.Int64,
-    "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
-    "share": pl.Float64,
-}))
-TABLES = {"repos": REPOS_SCHEMA, "files": FILES_SCHEMA, "breakdown": BREAKDOWN_SCHEMA}
-# The columns the contract promises; a snapshot lacking one is damaged. Columns added since (GitHub
-# metadata, cross-checks, notes) are read as null from snapshots written before them.
-REQUIRED = {
-    "repos": ["project", "repo", "source", "ref", "commit", "status", "error", "files", "bytes", "scanned_at"],
-    "files": ["project", "repo", "commit", "path", "component", "language", "group", "type", "bytes", "lines",
-              "code", "comments", "blanks", "vendored", "generated", "documentation", "binary", "counted"],
-    "breakdown": ["project", "repo", "commit", "component", "language", "type", "files", "bytes", "lines", "code",
-                  "comments", "blanks", "share"],
-}
 
 _ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]+)?$")
 
@@ -108,48 +68,17 @@ def slug(label: str) -> str:
     return text[:60]
 
 
-def conform(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
-    return frame.select([pl.col(name).cast(dtype) if name in frame.columns else
-                         pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items()])
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _clean_leftovers(root: Path) -> None:
-    for child in root.glob(".tmp-*"):
-        pid_text = child.name.rsplit("-", 1)[-1]
-        if pid_text.isdigit() and _alive(int(pid_text)):
-            continue
-        shutil.rmtree(child, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
                    breakdown: pl.DataFrame, label: str | None = None,
                    config: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
-                   now: datetime | None = None, described_at: datetime | None = None) -> Snapshot:
+                   now: datetime | None = None, described_at: datetime | None = None,
+                   work: dict[str, str] | None = None) -> Snapshot:
     """Write a snapshot atomically under ``out/snapshots/`` and return it. ``described_at`` is the
-    point in time the snapshot describes when it is not now (a backfill of the past)."""
+    point in time the snapshot describes when it is not now (a backfill of the past); ``work`` the
+    identity of the checkpoint it was made from (see ``work_finished``)."""
     root = Path(out) / "snapshots"
     root.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(root)
+    clean_leftovers(root)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     base = created.strftime("%Y%m%dT%H%M%SZ") + (f"-{slug(label)}" if label and slug(label) else "")
     snapshot_id, n = base, 1
@@ -166,44 +95,21 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
         "config": config,
         "options": options or {},
         "counts": {"repos": repos.height, "files": files.height},
+        "work": work,
     }
-    tmp = root / f".tmp-{snapshot_id}-{os.getpid()}"
-    tmp.mkdir()
-    try:
-        tables = {"repos": repos, "files": files, "breakdown": breakdown}
+    tables = {"repos": repos, "files": files, "breakdown": breakdown}
+
+    def fill(folder: Path) -> None:
         for name, frame in tables.items():
-            target = tmp / f"{name}.parquet"
-            conform(frame, TABLES[name]).write_parquet(target, compression="zstd", statistics=True)
-            with target.open("rb") as fh:
-                os.fsync(fh.fileno())
-        with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
+            conform(frame, TABLES[name]).write_parquet(folder / f"{name}.parquet", compression="zstd",
+                                                       statistics=True)
+        with (folder / "manifest.json").open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        final = root / snapshot_id
-        tmp.rename(final)
-        _fsync_dir(root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    final = root / snapshot_id
+    write_dir(final, fill)
     return Snapshot(final, manifest, {k: conform(v, TABLES[k]) for k, v in tables.items()})
-
-
-def write_text_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a hidden temporary file renamed into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -304,3 +210,14 @@ def list_snapshots(out: str | Path = "output") -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"id": pl.String, "describes": pl.String, "created_at": pl.String,
                                       "label": pl.String,
                                       "repos": pl.Int64, "files": pl.Int64, "path": pl.String})
+
+
+def work_finished(out: str | Path, identity: dict[str, str]) -> bool:
+    """Whether a snapshot under ``out`` was made from the checkpoint ``identity`` (key and start
+    time): its work is then finished, whatever is left of it on disk."""
+    for path in reversed(snapshot_dirs(out)):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("work") == identity:
+                return True
+    return False

@@ -12,39 +12,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from crawler.errors import SpecError
-from crawler.sources.git import scrub
-
-SpecKind = Literal["github", "github-owner", "local", "remote"]
+from crawler.redact import scrub
+from crawler.values import RepoSpec
 
 _NAME = r"[A-Za-z0-9_.-]+"
 _OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
 _GITHUB_REPO = re.compile(rf"^(?P<owner>{_OWNER})/(?P<name>{_NAME})$")
 _GITHUB_OWNER = re.compile(rf"^(?P<owner>{_OWNER})$")
-
-
-@dataclass(frozen=True)
-class RepoSpec:
-    """A parsed repository spec.
-
-    ``text`` is the spec as the user wrote it; ``location`` is an absolute path (local), a URL
-    (remote) or ``OWNER/NAME`` (GitHub); ``name`` is how census names the repository in its
-    output (``OWNER/NAME`` on GitHub, the folder's name for local repositories).
-    """
-
-    text: str
-    kind: SpecKind
-    location: str
-    ref: str | None
-    name: str
-
-    def with_ref(self, ref: str | None) -> RepoSpec:
-        return RepoSpec(self.text, self.kind, self.location, ref, self.name)
 
 
 def _split_ref(text: str) -> tuple[str, str | None]:

@@ -8,8 +8,10 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from crawler.census import ScanOptions, Target, assemble, scan, scan_repo
+from crawler.run import assemble, scan
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo, Submodule, Symlink, git
 
 TOKENIZERS = {

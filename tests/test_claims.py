@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.census import ScanOptions, Target, scan, scan_repo
 from crawler.claims import ClaimError, Expectation, check, parse_claims, parse_expectation
 from crawler.cli import main
 from crawler.config import parse_config
 from crawler.errors import ConfigError
+from crawler.run import scan
 from crawler.snapshot import Snapshot
-from crawler.sources.github import GitHubOptions
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import GitHubOptions, ScanOptions, Target
 from tests.conftest import MakeRepo, commit, git
 from tests.fake_github import FakeGitHub
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.classify import classify
+from crawler.linguist.classify import classify
 
 PY = b"import os\nprint(os.getcwd())\n"
 

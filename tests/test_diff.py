@@ -9,11 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from crawler.census import ScanOptions, Target, scan
 from crawler.cli import main
 from crawler.diff import COLUMNS, diff, notes
+from crawler.run import scan
 from crawler.snapshot import Snapshot
 from crawler.specs import parse_spec
+from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo, commit, git
 
 

@@ -23,13 +23,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crawler.census import ScanOptions, Target, run, scan_repo
 from crawler.checkpoint import WORK, output_lock
 from crawler.cli import main
-from crawler.ratelimit import RateGate
+from crawler.github.api import GitHubAPI
+from crawler.github.ratelimit import RateGate
+from crawler.run import run
 from crawler.sources import git as gitsource
-from crawler.sources.github import GitHubClient, GitHubOptions
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import GitHubOptions, ScanOptions, Target
 from tests.conftest import GIT_ENV, MakeRepo, Submodule, Symlink, commit, git
 from tests.fake_github import FakeGitHub
 
@@ -63,10 +65,10 @@ def test_each_fault_its_own_status_and_the_next_repository_scanned(make_repo: Ma
         fake.fault(r"^/api/v3/repos/org/slow$", 200, times=9, delay=1.3, body="{}")
         sleeps: list[float] = []
         options = GitHubOptions(api_url=fake.api_url, timeout=1)
-        client = GitHubClient(options, gate=RateGate(sleep=sleeps.append), jitter=lambda: 0.5)
+        client = GitHubAPI(options, gate=RateGate(sleep=sleeps.append), jitter=lambda: 0.5)
         client.policy.attempts = 2
         names = ["gone-not", "empty", "blocked", "old", "flaky", "slow", "fine"]
-        results = run([tgt(f"org/{n}") for n in names], ScanOptions(jobs=1, github=options), client=client)
+        results = run([tgt(f"org/{n}") for n in names], ScanOptions(jobs=1, github=options), api=client)
         statuses = {r.repo["repo"]: (r.repo["status"], r.repo["canonical"]) for r in results}
         assert statuses == {"org/gone-not": ("not_found", None), "org/empty": ("empty", "org/empty"),
                             "org/blocked": ("blocked", None), "org/old": ("ok", "org/new"),
@@ -397,18 +399,18 @@ def test_two_gib_blob_in_bounded_memory(tmp_path: Path) -> None:
 
 
 def test_fresh_discards_saved_work(make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.census import scan
+    from crawler.run import scan
 
     repo = make_repo({"a.py": "x = 1\n"})
     out = tmp_path / "out"
     targets = [tgt(str(repo))]
     request = {"fixed": "request"}
-    monkeypatch.setattr("crawler.census.write_snapshot", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
+    monkeypatch.setattr("crawler.run.write_snapshot", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
     with pytest.raises(OSError):
         scan(targets, out=str(out), options=ScanOptions(jobs=1, reuse=False), request=request)
     assert _finished(out) == 1
     scanned: list[str] = []
-    monkeypatch.setattr("crawler.census.scan_repo", lambda t, *a, **k: scanned.append(t.name) or
+    monkeypatch.setattr("crawler.step.scan_repo", lambda t, *a, **k: scanned.append(t.name) or
                         scan_repo(t, ScanOptions(reuse=False)))
     with pytest.raises(OSError):
         scan(targets, out=str(out), options=ScanOptions(jobs=1, reuse=False), request=request)

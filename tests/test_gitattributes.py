@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.gitattributes import GitAttributes, parse, wildmatch_regex
+from crawler.linguist.gitattributes import GitAttributes, parse, wildmatch_regex
 from tests.conftest import GIT_ENV, git
 
 ATTRIBUTE_FILES = {

@@ -7,17 +7,20 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crawler.census import ScanOptions, Target, run, scan, scan_repo
 from crawler.cli import main
-from crawler.ratelimit import RateGate
-from crawler.sources.github import GitHubClient, GitHubOptions, OwnerFilters, parse_since
+from crawler.github.api import GitHubAPI
+from crawler.github.ratelimit import RateGate
+from crawler.run import run, scan
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import GitHubOptions, OwnerFilters, RepoResult, ScanOptions, Target
 from tests.conftest import MakeRepo, Submodule, Symlink, commit, git
 from tests.fake_github import Clock, FakeGitHub
 
@@ -57,12 +60,17 @@ def fake(clock: FakeTime) -> Iterator[FakeGitHub]:
 
 
 def client_for(fake: FakeGitHub, clock: FakeTime, *, max_wait: float = 900.0, token: str | None = None,
-               attempts: int = 4) -> GitHubClient:
-    options = GitHubOptions(api_url=fake.api_url, token=token, max_wait=max_wait, timeout=5)
-    client = GitHubClient(options, gate=RateGate(clock=clock.time, sleep=clock.sleep, max_wait=max_wait),
+               attempts: int = 4) -> GitHubAPI:
+    options = GitHubOptions(api_url=fake.api_url, max_wait=max_wait, timeout=5)
+    client = GitHubAPI(options, token=token, gate=RateGate(clock=clock.time, sleep=clock.sleep, max_wait=max_wait),
                           jitter=lambda: 0.5)
     client.policy.attempts = attempts
     return client
+
+
+def scan_one(tgt: Target, options: ScanOptions, api: GitHubAPI) -> RepoResult:
+    """One GitHub repository planned (REST, with ``api``) and scanned, as a run does it."""
+    return run([tgt], options, api=api)[0]
 
 
 def options_for(fake: FakeGitHub, **kwargs: object) -> ScanOptions:
@@ -82,7 +90,7 @@ def test_github_rows_equal_a_clone_at_the_same_commit(make_repo: MakeRepo, fake:
                                                       clock: FakeTime) -> None:
     bare = bare_repo(make_repo, FILES)
     fake.add_repo("org/a", bare, stars=42, languages={"Rust": 500, "Python": 50})
-    via_github = scan_repo(target("org/a"), options_for(fake), client=client_for(fake, clock))
+    via_github = scan_one(target("org/a"), options_for(fake), client_for(fake, clock))
     via_clone = scan_repo(target(str(bare), name="org/a"))
     assert via_github.repo["status"] == "ok", via_github.repo["error"]
     assert via_github.repo["commit"] == via_clone.repo["commit"] == git(bare, "rev-parse", "HEAD")
@@ -94,7 +102,7 @@ def test_metadata_and_github_languages_recorded(make_repo: MakeRepo, fake: FakeG
     bare = bare_repo(make_repo, FILES)
     fake.add_repo("Org/A", bare, stars=42, archived=True, fork=False, pushed_at="2026-10-01T00:00:00Z",
                   languages={"Rust": 500, "Python": 50})
-    row = scan_repo(target("org/a"), options_for(fake), client=client_for(fake, clock)).repo
+    row = scan_one(target("org/a"), options_for(fake), client_for(fake, clock)).repo
     assert (row["canonical"], row["default_branch"], row["stars"], row["archived"], row["fork"]) == \
         ("Org/A", "main", 42, True, False)
     assert row["github_id"] == fake.repos["org/a"].id and row["pushed_at"] == "2026-10-01T00:00:00Z"
@@ -117,9 +125,9 @@ def test_ref_tag_and_unknown_ref(make_repo: MakeRepo, fake: FakeGitHub, clock: F
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
     fake.add_repo("org/w", bare)
     client = client_for(fake, clock)
-    tagged = scan_repo(target("github:org/w@v1"), options_for(fake), client=client)
+    tagged = scan_one(target("github:org/w@v1"), options_for(fake), client)
     assert tagged.repo["commit"] == first and set(tagged.files["path"]) == {"a.py"} and tagged.repo["ref"] == "v1"
-    bad = scan_repo(target("org/w@nope"), options_for(fake), client=client)
+    bad = scan_one(target("org/w@nope"), options_for(fake), client)
     assert bad.repo["status"] == "failed" and "unknown ref 'nope'" in bad.repo["error"]
 
 
@@ -141,7 +149,7 @@ def test_statuses(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime, setup:
         fake.add_repo("org/x", bare)
         code = 451 if setup == "blocked" else 502
         fake.fault(r"^/api/v3/repos/org/x$", code, times=10, body="<html><h1>Bad gateway</h1></html>")
-    result = scan_repo(target("org/x"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == status and words in result.repo["error"]
     assert "\n" not in result.repo["error"] and "<html>" not in result.repo["error"]
     if setup == "server-error":  # bounded, jittered, exponential: 4 tries, 3 waits
@@ -151,7 +159,7 @@ def test_statuses(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime, setup:
 def test_server_errors_then_success(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime) -> None:
     fake.add_repo("org/x", bare_repo(make_repo, {"a.py": "1\n"}))
     fake.fault(r"^/api/v3/repos/org/x/languages$", 503, times=2, body="<html>busy</html>")
-    result = scan_repo(target("org/x"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == "ok" and clock.sleeps == [1.0, 2.0]
 
 
@@ -160,7 +168,7 @@ def test_primary_rate_limit_waits_until_reset_by_server_date(make_repo: MakeRepo
     fake.add_repo("org/x", bare_repo(make_repo, {"a.py": "1\n"}))
     reset = int(clock.now) + 30
     fake.fault(r"^/api/v3/repos/org/x$", 403, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
-    result = scan_repo(target("org/x"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == "ok"
     assert clock.sleeps == [31.0]
     _refused, retried = fake.requests(r"^/api/v3/repos/org/x$")
@@ -175,7 +183,7 @@ def test_secondary_limits_honour_retry_after_or_wait_a_minute(make_repo: MakeRep
     fake.fault(r"/commits/", 429)
     fake.fault(r"/languages$", 403, headers={"Retry-After": "3"},
                body='{"message": "You have exceeded a secondary rate limit"}')
-    result = scan_repo(target("org/x"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == "ok"
     assert clock.sleeps == [7.0, 60.0, 3.0]
     assert len(fake.requests("^/api/v3/")) == 6
@@ -185,7 +193,7 @@ def test_reset_already_past_does_not_hammer(make_repo: MakeRepo, fake: FakeGitHu
     fake.add_repo("org/x", bare_repo(make_repo, {"a.py": "1\n"}))
     fake.fault(r"^/api/v3/repos/org/x$", 403, times=3,
                headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.now) - 100)})
-    result = scan_repo(target("org/x"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == "ok"
     assert clock.sleeps == [1.0, 1.0, 1.0]  # at least a second between tries, never a tight loop
 
@@ -197,7 +205,7 @@ def test_wait_beyond_max_wait_defers_the_rest(make_repo: MakeRepo, fake: FakeGit
     fake.fault(r"^/api/v3/repos/org/b$", 403,
                headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.now) + 3600)})
     client = client_for(fake, clock, max_wait=60)
-    results = run([target("org/a"), target("org/b"), target("org/c")], options_for(fake), client=client)
+    results = run([target("org/a"), target("org/b"), target("org/c")], options_for(fake), api=client)
     assert [r.repo["status"] for r in results] == ["ok", "deferred", "deferred"]
     assert "max-wait" in results[1].repo["error"] and clock.sleeps == []
     assert not fake.requests("org/c")  # deferred without a request
@@ -208,7 +216,7 @@ def test_renamed_repository_followed_and_deduplicated(make_repo: MakeRepo, fake:
     bare = bare_repo(make_repo, {"a.py": "1\n"})
     fake.add_repo("org/old", bare)
     fake.rename("org/old", "neworg/new")
-    results = run([target("org/old"), target("neworg/new")], options_for(fake), client=client_for(fake, clock))
+    results = run([target("org/old"), target("neworg/new")], options_for(fake), api=client_for(fake, clock))
     first, second = (r.repo for r in results)
     assert first["status"] == "ok" and first["canonical"] == "neworg/new" and first["repo"] == "org/old"
     assert second["status"] == "skipped" and "same repository as org/old" in second["error"]
@@ -229,13 +237,13 @@ def test_owner_expansion_paginated_filtered_sorted(make_repo: MakeRepo, clock: F
         assert names == ["hf/alpha", "hf/alpha-docs", "hf/Beta", "hf/zeta"]
         assert len(fake.requests(r"/orgs/hf/repos")) == 3  # 6 public repositories, 2 a page
         filtered = client.owner_repos("hf", OwnerFilters(include=("*a*",), exclude=("*-docs",), min_stars=10,
-                                                         pushed_since=parse_since("2024-01-01")))
+                                                         pushed_since=date(2024, 1, 1)))
         assert [m.full_name for m in filtered] == ["hf/alpha"]
         everything = client.owner_repos("hf", OwnerFilters(forks=True, archived=True))
         assert len(everything) == 6
-        results = run([Target("HF", parse_spec("github:hf"), "hf")], options_for(fake), client=client)
+        results = run([Target("HF", parse_spec("github:hf"), "hf")], options_for(fake), api=client)
         assert [r.repo["repo"] for r in results] == names and {r.repo["status"] for r in results} == {"ok"}
-        missing = run([Target("X", parse_spec("github:nobody"), "nobody")], options_for(fake), client=client)
+        missing = run([Target("X", parse_spec("github:nobody"), "nobody")], options_for(fake), api=client)
         assert missing[0].repo["status"] == "not_found" and "nobody" in missing[0].repo["error"]
 
 
@@ -244,10 +252,10 @@ def test_rescan_of_unchanged_list_downloads_nothing(make_repo: MakeRepo, fake: F
     bare = bare_repo(make_repo, FILES)
     fake.add_repo("org/a", bare, languages={"Rust": 1})
     out = str(tmp_path / "out")
-    first = scan([target("org/a")], out=out, options=options_for(fake), client=client_for(fake, clock))
+    first = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
     used_before = fake.rate_limit - fake.remaining
     fake.log.clear()
-    second = scan([target("org/a")], out=out, options=options_for(fake), client=client_for(fake, clock))
+    second = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
     assert second.repos["status"].to_list() == ["unchanged"]
     assert not fake.requests(r"\.git/")  # no content downloaded
     assert [r.status for r in fake.requests("^/api/v3/")] == [304, 304, 304]
@@ -259,7 +267,7 @@ def test_rescan_of_unchanged_list_downloads_nothing(make_repo: MakeRepo, fake: F
     git(tmp_path, "clone", "-q", str(bare), str(work))
     commit(work, {"new.py": "x = 1\n"})
     git(work, "push", "-q", "origin", "HEAD:main")
-    third = scan([target("org/a")], out=out, options=options_for(fake), client=client_for(fake, clock))
+    third = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
     assert third.repos["status"].to_list() == ["ok"] and "new.py" in third.files["path"].to_list()
 
 
@@ -272,7 +280,7 @@ def test_token_never_leaks(make_repo: MakeRepo, fake: FakeGitHub, tmp_path: Path
     fake.fault(r"^/api/v3/repos/org/broken$", 500, times=10, body="<html>Server Error</html>")
     fake.fault(r"^/api/v3/repos/org/unauthorized$", 401, body='{"message": "Bad credentials"}')
     fake.fault(r"^/org/clonefail\.git/info/refs", 401, times=5)
-    monkeypatch.setattr("crawler.ratelimit.time.sleep", lambda _s: None)
+    monkeypatch.setattr("crawler.github.ratelimit.time.sleep", lambda _s: None)
     caplog.set_level(logging.DEBUG)
     for name in ("github", "urllib3", "requests", "httpx", "crawler", ""):
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -286,7 +294,7 @@ def test_token_never_leaks(make_repo: MakeRepo, fake: FakeGitHub, tmp_path: Path
     assert code == 1
     assert repos["status"].to_list() == ["ok", "failed", "failed", "failed", "not_found"]
     assert "cannot fetch" in repos["error"][1] and "401" in repos["error"][3]
-    # the token was used: by PyGithub on the API, by git over HTTP (never in a URL)
+    # the token was used: on the API, by git over HTTP (never in a URL)
     assert fake.requests("^/api/v3/repos/org/a$")[0].headers.get("authorization") == f"token {TOKEN}"
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert any(r.headers.get("authorization") == f"Basic {basic}" for r in fake.requests(r"^/org/a\.git/"))
@@ -319,12 +327,12 @@ def test_cli_api_url_and_env(make_repo: MakeRepo, fake: FakeGitHub, tmp_path: Pa
 
 
 def test_concurrent_scans_keep_answers_apart(make_repo: MakeRepo, clock: FakeTime) -> None:
-    """PyGithub's connection is not thread-safe: each thread must have its own."""
+    """Answers to concurrent requests never get mixed up."""
     with FakeGitHub(clock=Clock(clock.time), latency=0.01) as fake:
         for i in range(24):
             fake.add_repo(f"org/r{i}", bare_repo(make_repo, {f"f{i}.py": f"x = {i}\n"}, name=f"r{i}"), stars=i)
         options = ScanOptions(jobs=8, github=GitHubOptions(api_url=fake.api_url, timeout=5))
-        results = run([target(f"org/r{i}") for i in range(24)], options, client=client_for(fake, clock))
+        results = run([target(f"org/r{i}") for i in range(24)], options, api=client_for(fake, clock))
     for i, result in enumerate(results):
         assert (result.repo["status"], result.repo["canonical"], result.repo["stars"]) == ("ok", f"org/r{i}", i)
         assert result.files["path"].to_list() == [f"f{i}.py"]
@@ -340,7 +348,7 @@ def test_truncated_trees_cannot_make_a_partial_count(make_repo: MakeRepo, fake: 
 
     with urllib.request.urlopen(f"{fake.api_url}/repos/org/big/git/trees/HEAD?recursive=1") as answer:
         assert json.loads(answer.read())["truncated"] is True  # what a tree-based reader would get
-    result = scan_repo(target("org/big"), options_for(fake), client=client_for(fake, clock))
+    result = scan_one(target("org/big"), options_for(fake), client_for(fake, clock))
     assert result.repo["status"] == "ok" and result.files.height == 60
     assert not [r for r in fake.log if "/git/trees/" in r.path and r.headers.get("user-agent", "").startswith("census")]
 
@@ -350,8 +358,8 @@ def test_timeouts_are_retried_a_bounded_number_of_times(make_repo: MakeRepo, fak
     fake.add_repo("org/slow", bare_repo(make_repo, {"a.py": "1\n"}))
     fake.fault(r"^/api/v3/repos/org/slow$", 200, times=5, delay=1.3, body="{}")
     options = ScanOptions(jobs=1, github=GitHubOptions(api_url=fake.api_url, timeout=1))
-    client = GitHubClient(options.github, gate=RateGate(clock=clock.time, sleep=clock.sleep), jitter=lambda: 0.5)
+    client = GitHubAPI(options.github, gate=RateGate(clock=clock.time, sleep=clock.sleep), jitter=lambda: 0.5)
     client.policy.attempts = 2
-    result = scan_repo(target("org/slow"), options, client=client)
+    result = scan_one(target("org/slow"), options, client)
     assert result.repo["status"] == "failed" and "cannot reach GitHub" in result.repo["error"]
     assert len(fake.requests(r"^/api/v3/repos/org/slow$")) == 2 and clock.sleeps == [1.0]

@@ -10,14 +10,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from crawler.census import ScanOptions, Target, backfill, scan_repo
 from crawler.cli import main
 from crawler.errors import InputError
 from crawler.history import parse_at, parse_dates, schedule
+from crawler.run import backfill
 from crawler.snapshot import list_snapshots
 from crawler.sources import git as gitsource
-from crawler.sources.github import GitHubOptions
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import GitHubOptions, ScanOptions, Target
 from tests.conftest import MakeRepo, commit, git
 from tests.fake_github import FakeGitHub
 

@@ -9,7 +9,7 @@ from importlib import resources
 import enry
 import pytest
 
-from crawler import languages
+from crawler.linguist import languages
 
 
 def test_table_matches_go_enry_data() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from crawler.census import ScanOptions, Target, scan_repo
 from crawler.lines import LineCounter, physical, tokei_language
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo
 
 SAMPLES = Path(__file__).parent / "data" / "lines"
@@ -73,7 +74,7 @@ def test_no_lines_option(make_repo: MakeRepo) -> None:
 
 
 def test_breakdown_sums_code_of_counted_files_only(make_repo: MakeRepo, tmp_path: Path) -> None:
-    from crawler.census import scan
+    from crawler.run import scan
 
     repo = make_repo({"a.py": "x = 1\ny = 2\n# c\n", "vendor/b.py": "z = 3\n" * 10})
     snap = scan([Target("p", parse_spec(str(repo)), "r")], out=str(tmp_path / "out"), options=ScanOptions(jobs=1))

@@ -17,8 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from crawler.census import Target, scan_repo
 from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import Target
 from tests.conftest import MakeRepo, Submodule, Symlink
 
 LINGUIST = shutil.which("github-linguist")

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler import languages
-from crawler.census import ScanOptions, Target, scan
 from crawler.cli import main
+from crawler.linguist import languages
 from crawler.report import build, make_report, render_html, render_markdown
 from crawler.report.markdown import text_bar
+from crawler.run import scan
 from crawler.snapshot import Snapshot
 from crawler.specs import parse_spec
+from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo, commit
 from tests.test_diff import OLD, rust, ts
 

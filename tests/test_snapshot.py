@@ -12,14 +12,8 @@ from polars.testing import assert_frame_equal
 
 from crawler import snapshot as snapmod
 from crawler.errors import SnapshotError
-from crawler.snapshot import (
-    BREAKDOWN_SCHEMA,
-    FILES_SCHEMA,
-    REPOS_SCHEMA,
-    list_snapshots,
-    open_snapshot,
-    write_snapshot,
-)
+from crawler.schema import BREAKDOWN_SCHEMA, FILES_SCHEMA, REPOS_SCHEMA
+from crawler.snapshot import list_snapshots, open_snapshot, write_snapshot
 
 NOW = datetime(2026, 11, 30, 6, 15, 0, tzinfo=UTC)
 

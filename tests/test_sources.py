@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import SourceError
-from crawler.sources import FolderSource, GitSource, WorktreeSource, open_source
+from crawler.sources import FolderSource, GitSource, Source, WorktreeSource, open_resolution, resolve
 from crawler.sources import git as gitsource
 from crawler.specs import parse_spec
+from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo, Submodule, Symlink, commit, git
 
 
@@ -138,16 +139,23 @@ def test_folder_source(tmp_path: Path) -> None:
     assert [c.prefix for c in source.read(source.entries(), 100)] == [b"a = 1\n"]
 
 
-def test_open_source_picks_by_layout(make_repo: MakeRepo, tmp_path: Path) -> None:
+def open_source(text: str, *, worktree: bool = False) -> Source:
+    options = ScanOptions(worktree=worktree)
+    return open_resolution(resolve(Target("p", parse_spec(text), "r"), options), options)
+
+
+def test_every_source_resolves_then_opens_by_layout(make_repo: MakeRepo, tmp_path: Path) -> None:
     repo = make_repo({"a.py": "1\n", "inner/b.py": "2\n"})
-    assert isinstance(open_source(parse_spec(str(repo))), GitSource)
-    assert isinstance(open_source(parse_spec(str(repo)), worktree=True), WorktreeSource)
-    assert isinstance(open_source(parse_spec(str(repo / "inner"))), FolderSource)  # a folder in a repo
-    assert isinstance(open_source(parse_spec(f"git+file://{repo}")), GitSource)
+    assert isinstance(open_source(str(repo)), GitSource)
+    assert isinstance(open_source(str(repo), worktree=True), WorktreeSource)
+    assert isinstance(open_source(str(repo / "inner")), FolderSource)  # a folder in a repo
+    assert isinstance(open_source(f"git+file://{repo}"), GitSource)
+    resolution = resolve(Target("p", parse_spec(str(repo)), "r"), ScanOptions())
+    assert (resolution.kind, resolution.ref, resolution.commit) == ("git", "HEAD", git(repo, "rev-parse", "HEAD"))
     with pytest.raises(SourceError, match="not a git repository"):
-        open_source(parse_spec(f"{tmp_path}@main"))
-    with pytest.raises(SourceError, match="not supported yet"):
-        open_source(parse_spec("octo/cat"))
+        open_source(f"{tmp_path}@main")
+    with pytest.raises(SourceError, match="names many repositories"):
+        open_source("github:octo")
 
 
 def test_remote_source_fetches_shallowly(make_repo: MakeRepo) -> None:
@@ -175,4 +183,4 @@ def test_repository_of_another_user_is_a_clear_failure(make_repo: MakeRepo) -> N
             os.lchown(os.path.join(root, name), 65534, 65534)
     os.lchown(repo, 65534, 65534)
     with pytest.raises(SourceError, match="belongs to another user"):
-        open_source(parse_spec(str(repo)))
+        open_source(str(repo))

@@ -9,9 +9,10 @@ from typing import Any
 
 import polars as pl
 
-from crawler import languages
 from crawler.diff import diff as diff_snapshots
+from crawler.linguist import languages
 from crawler.snapshot import Snapshot
+from crawler.values import COUNTED
 
 OTHER = "Other"
 OTHER_COLOR = "#ededed"  # GitHub's colour for what its bar lumps together
@@ -166,9 +167,9 @@ def build(snapshot: Snapshot, *, against: Snapshot | None = None, history: list[
     repos = snapshot.repos.sort(["project", "repo"]).to_dicts()
     projects = []
     for name in sorted({r["project"] for r in repos}):
-        members = tuple(_repo(r, table) for r in repos if r["project"] == name and r["status"] in ("ok", "unchanged"))
+        members = tuple(_repo(r, table) for r in repos if r["project"] == name and r["status"] in COUNTED)
         projects.append(Project(name, make_bar(table.filter(pl.col("project") == name)), members))
-    problems = tuple(_repo(r, table) for r in repos if r["status"] not in ("ok", "unchanged"))
+    problems = tuple(_repo(r, table) for r in repos if r["status"] not in COUNTED)
     manifest = snapshot.manifest
     report = Report(
         snapshot_id=snapshot.id, created_at=str(manifest.get("described_at") or manifest.get("created_at")),

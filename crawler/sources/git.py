@@ -10,28 +10,30 @@ damaged clones) are recorded on their file; lazy fetching from a promisor remote
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, overload
 
 from crawler.errors import SourceError
+from crawler.redact import scrub
 from crawler.sources.interface import Content, Entry, Source
+
+__all__ = ["GitSource", "RemoteGitSource", "commit_at", "git_env", "run_git", "scrub", "with_config"]
 
 # Blobs above this size are read through their own process, stopped after the prefix.
 STREAM_LIMIT = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
-_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
-
-
-def scrub(text: str) -> str:
-    """``text`` without credentials embedded in URLs (``https://user:token@host`` → ``https://host``)."""
-    return _CREDENTIALS.sub("", text)
+# The user's git variables that say how to reach a remote (kept); every other GIT_* variable
+# (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_INDEX_FILE …) would change what a scan reads.
+_GIT_ENV_KEPT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH",
+                           "GIT_SSL_NO_VERIFY", "GIT_PROXY_COMMAND", "GIT_EXEC_PATH", "GIT_TRACE", "GIT_TRACE2",
+                           "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF"})
 
 
 def with_config(env: dict[str, str], pairs: dict[str, str]) -> dict[str, str]:
@@ -46,15 +48,20 @@ def with_config(env: dict[str, str], pairs: dict[str, str]) -> dict[str, str]:
 
 
 def git_env(*, network: bool = False) -> dict[str, str]:
-    """The environment for every git command census runs: never prompt, and, unless ``network``,
-    never reach a remote: a partial clone's missing objects stay missing instead of being fetched
-    lazily (``GIT_NO_LAZY_FETCH`` on git 2.44 and later; ``protocol.allow=never`` on every git)."""
-    env = dict(os.environ)
+    """The environment for every git command census runs: never prompt; no system or global git
+    configuration (the user's aliases, hooks, ``url.insteadOf`` or ``safe.directory`` must not
+    change what a scan reads, on any machine); and, unless ``network``, never reach a remote: a
+    partial clone's missing objects stay missing instead of being fetched lazily
+    (``GIT_NO_LAZY_FETCH`` on git 2.44 and later; ``protocol.allow=never`` on every git)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _GIT_ENV_KEPT}
     env.update({
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_OPTIONAL_LOCKS": "0",
         "LC_ALL": "C",
         "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
     })
     if not network:
         env["GIT_NO_LAZY_FETCH"] = "1"
@@ -66,13 +73,24 @@ def run_git(args: list[str], *, cwd: str | Path | None = None, check: bool = Tru
             input: bytes | None = None, network: bool = False) -> subprocess.CompletedProcess[bytes]:
     """Run one git command; failures become ``SourceError`` with git's own last line."""
     try:
+        # Its own process group: a Ctrl-C meant for census does not kill git under a scan (which
+        # would look like a damaged repository); census decides what an interrupt stops.
         result = subprocess.run(["git", *args], cwd=cwd, env=git_env(network=network), capture_output=True,
-                                input=input, check=False)
+                                input=input, check=False, process_group=0)
     except FileNotFoundError as exc:
         raise SourceError("git is not installed (census needs the git command)") from exc
     if check and result.returncode != 0:
         raise SourceError(scrub(_last_line(result.stderr) or f"git {args[0]} failed"))
     return result
+
+
+def commit_at(git_dir: str | Path, tip: str, when: datetime) -> str | None:
+    """The last first-parent commit from ``tip`` whose committer date is at or before ``when``
+    (``@SECONDS``: git reads a bare number of a few digits as a date, not as seconds)."""
+    out = run_git(["rev-list", "-1", "--first-parent", f"--before=@{int(when.timestamp())}", tip, "--"],
+                  cwd=git_dir, check=False)
+    commit = out.stdout.decode().strip()
+    return commit or None
 
 
 def _last_line(stderr: bytes) -> str:
@@ -209,7 +227,8 @@ class GitSource(Source):
         if not batch:
             return
         proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.git_dir, env=git_env(),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                process_group=0)
         assert proc.stdin is not None and proc.stdout is not None
         writer = threading.Thread(target=_feed, args=(proc.stdin, [e.oid or "" for e in batch]), daemon=True)
         writer.start()
@@ -224,7 +243,7 @@ class GitSource(Source):
 
     def _read_large(self, entry: Entry, limit: int) -> Content:
         proc = subprocess.Popen(["git", "cat-file", "blob", entry.oid or ""], cwd=self.git_dir,
-                                env=git_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                env=git_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, process_group=0)
         assert proc.stdout is not None
         try:
             prefix = _read_exactly(proc.stdout, min(limit, entry.size or 0))

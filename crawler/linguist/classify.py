@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler import languages
-from crawler.gitattributes import AttrValue
+from crawler.linguist import languages
+from crawler.linguist.gitattributes import AttrValue
 
 #: The attributes Linguist reads.
 LINGUIST_ATTRIBUTES = frozenset({

@@ -51,22 +51,36 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
+def _number(text: str | None) -> float | None:
+    """A header's number, or None when it is missing or not a finite number (a broken server)."""
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and value == value and abs(value) < 1e12 else None
+
+
+def _server_now(date: str | None) -> float:
+    """The server's clock from its ``Date`` header; ours when it has none or a broken one."""
+    if date:
+        try:
+            return email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
+    return time.time()
+
+
 def rate_limit_wait(status: int, headers: Mapping[str, str], attempt: int = 1) -> RateLimited | None:
     """The rate-limit signal in an answer, if any: primary (reset by the server's Date) or secondary."""
     if status not in (403, 429):
         return None
-    retry_after = _header(headers, "retry-after")
+    retry_after = _number(_header(headers, "retry-after"))
     if retry_after is not None:
-        try:
-            return RateLimited(max(float(retry_after), 0.0), "secondary")
-        except ValueError:
-            pass
+        return RateLimited(max(retry_after, 0.0), "secondary")
     if _header(headers, "x-ratelimit-remaining") == "0":
-        reset = _header(headers, "x-ratelimit-reset")
-        date = _header(headers, "date")
+        reset = _number(_header(headers, "x-ratelimit-reset"))
         if reset is not None:
-            now = email.utils.parsedate_to_datetime(date).timestamp() if date else time.time()
-            return RateLimited(max(float(reset) - now, 0.0) + 1.0, "primary")
+            return RateLimited(max(reset - _server_now(_header(headers, "date")), 0.0) + 1.0, "primary")
     if status == 429 or (status == 403 and _header(headers, "x-ratelimit-remaining") is not None):
         return RateLimited(SECONDARY_DEFAULT_WAIT * 2 ** (attempt - 1), "secondary")
     return None

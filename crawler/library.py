@@ -1,4 +1,4 @@
-"""The library's front door: scan a config or specs, load and list snapshots."""
+"""The library's front door: name targets, scan them, load, list and compare snapshots."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
-from crawler.census import ProgressHook, ScanOptions, Target, scan
 from crawler.config import Config, load_config
-
-__all__ = ["Config", "ScanOptions", "Snapshot", "Target", "diff", "load", "load_config", "scan", "scan_config",
-           "scan_specs", "snapshots", "targets_for"]
+from crawler.diff import diff as diff_snapshots
+from crawler.run import ProgressHook, scan
 from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
-from crawler.specs import RepoSpec, parse_spec
+from crawler.specs import parse_spec
+from crawler.values import RepoSpec, ScanOptions, Target
+
+__all__ = ["diff", "load", "scan_config", "scan_specs", "snapshots", "targets_for"]
 
 
 def _distinct_names(specs: list[RepoSpec]) -> list[str]:
@@ -66,8 +67,6 @@ def load(snapshot: str | Path | None = None, *, out: str | Path = "output") -> S
 def diff(old: str | Path | Snapshot, new: str | Path | Snapshot, *, out: str | Path = "output",
          min_change: float = 0.0) -> pl.DataFrame:
     """What changed between two snapshots (ids, folders or loaded snapshots): see ``crawler.diff``."""
-    from crawler.diff import diff as diff_snapshots
-
     a = old if isinstance(old, Snapshot) else open_snapshot(old, out=out)
     b = new if isinstance(new, Snapshot) else open_snapshot(new, out=out)
     return diff_snapshots(a, b, min_change=min_change)

@@ -1,0 +1,27 @@
+"""What an executor does: run a function over items, yielding each result as it finishes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over ``items`` and yields ``(item, result)`` pairs in the order they finish.
+
+    ``items`` is consumed lazily, with a bounded number of items in flight, so a list of any
+    length costs bounded memory. ``fn`` must not raise for a repository's problem (the step
+    records it); an exception it raises anyway propagates to the caller. ``in_process`` says
+    whether ``fn`` runs in this process (callbacks to it can then report progress).
+    """
+
+    in_process: bool
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        ...
+
+    def close(self) -> None:
+        """Stop: nothing more is started; work under way is abandoned, not waited for."""

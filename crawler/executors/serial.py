@@ -1,0 +1,20 @@
+"""One task after the other, in this thread: ``--jobs 1``, and the reference the others match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class SerialExecutor:
+    in_process = True
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        for item in items:
+            yield item, fn(item)
+
+    def close(self) -> None:
+        pass

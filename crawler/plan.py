@@ -1,0 +1,214 @@
+"""Planning, in the driver: from the targets a project list names to the tasks the executor runs.
+
+Everything that talks to GitHub's REST API or decides what to scan happens here, in one process,
+so that the rate limit has one gate and the token stays in the driver:
+
+* owners (``github:OWNER``) are expanded into their repositories (the expansion is saved with the
+  checkpoint, so a resume needs no listing);
+* GitHub repositories are resolved (metadata, commit, GitHub's own languages), a few at a time,
+  in the targets' order;
+* a repository named twice (the same path, or the same GitHub id under an old and a new name) is
+  scanned once; the other mention says so (``skipped``);
+* a repository whose commit has not moved since the previous snapshot reuses its rows
+  (``unchanged``) without a task; one already finished in an interrupted run is taken from the
+  checkpoint.
+
+What is left becomes a ``Task`` for the per-repository step; the rest is ``Done`` already.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from crawler.checkpoint import Checkpoint, target_key
+from crawler.errors import SourceError
+from crawler.github.api import GitHubAPI
+from crawler.rows import repo_row, result_of
+from crawler.sources.resolve import resolve
+from crawler.step import reusable, reused_files
+from crawler.values import (
+    OwnerFilters,
+    Previous,
+    RepoResult,
+    RepoSpec,
+    Resolution,
+    ScanOptions,
+    Status,
+    Target,
+    Task,
+)
+
+PreviousLookup = Callable[[Target], "Previous | None"]
+
+
+@dataclass(frozen=True)
+class Done:
+    """A repository settled while planning: its result, and whether the checkpoint has it already."""
+
+    index: int
+    key: str
+    target: Target
+    result: RepoResult
+    saved: bool = False
+
+
+Planned = Task | Done
+
+
+def key_of(target: Target) -> str:
+    return target_key(target.project, target.spec.text, target.name)
+
+
+def target_to_json(target: Target) -> dict[str, Any]:
+    spec = target.spec
+    return {"project": target.project, "name": target.name, "components": target.components,
+            "spec": [spec.text, spec.kind, spec.location, spec.ref, spec.name]}
+
+
+def target_from_json(data: dict[str, Any]) -> Target:
+    text, kind, location, ref, name = data["spec"]
+    return Target(data["project"], RepoSpec(text, kind, location, ref, name), data["name"], data["components"])
+
+
+def expand(targets: Sequence[Target], api: GitHubAPI | None) -> tuple[list[Target], list[RepoResult]]:
+    """Each ``github:OWNER`` target replaced by its repositories (filtered, sorted by name). An owner
+    that cannot be listed becomes one result row saying why."""
+    out: list[Target] = []
+    failures: list[RepoResult] = []
+    for target in targets:
+        if target.spec.kind != "github-owner":
+            out.append(target)
+            continue
+        assert api is not None, "owners are listed through the GitHub API"
+        try:
+            metas = api.owner_repos(target.spec.location, target.filters or OwnerFilters())
+        except SourceError as exc:
+            failures.append(result_of(target, None, exc.status, str(exc)))
+            continue
+        for meta in metas:
+            spec = RepoSpec(f"github:{meta.full_name}", "github", meta.full_name, None, meta.full_name)
+            out.append(Target(target.project, spec, meta.full_name, target.components))
+    return out, failures
+
+
+class Planner:
+    """Turns targets into tasks, as described above. ``jobs`` bounds the REST requests in flight."""
+
+    def __init__(self, options: ScanOptions, *, api: GitHubAPI | None, lookup: PreviousLookup | None,
+                 checkpoint: Checkpoint | None) -> None:
+        self.options = options
+        self.api = api
+        self.lookup = lookup
+        self.checkpoint = checkpoint
+        self.failures: list[RepoResult] = []
+        self.targets: list[Target] = []
+
+    def expand(self, targets: Sequence[Target]) -> int:
+        """Expand owners (or take the checkpoint's saved expansion); the number of items to plan."""
+        saved = self.checkpoint.load_plan() if self.checkpoint else None
+        if saved is not None and isinstance(saved.get("targets"), list) and isinstance(saved.get("failures"), list):
+            self.targets = [target_from_json(t) for t in saved["targets"]]
+            self.failures = []
+            for item in saved["failures"]:
+                stored = self.checkpoint.load(item) if self.checkpoint else None
+                if stored is not None:
+                    self.failures.append(RepoResult(*stored))
+        else:
+            self.targets, self.failures = expand(targets, self.api)
+            if self.checkpoint and not any(f.status == Status.DEFERRED for f in self.failures):
+                names = []
+                for failure in self.failures:
+                    key = f"owner-{target_key(failure.repo['project'], failure.repo['source'], failure.repo['repo'])}"
+                    self.checkpoint.save(key, failure.repo, failure.files)
+                    names.append(key)
+                self.checkpoint.save_plan({"targets": [target_to_json(t) for t in self.targets], "failures": names})
+        return len(self.failures) + len(self.targets)
+
+    def _resolve(self, target: Target, previous: Previous | None) -> Resolution | SourceError:
+        try:
+            return resolve(target, self.options, api=self.api, previous=previous)
+        except SourceError as exc:
+            return exc
+
+    def plan(self) -> Iterator[Planned]:
+        """Tasks and settled results, in the targets' order (after ``expand``)."""
+        for i, failure in enumerate(self.failures):
+            yield Done(i, f"owner-{i}", Target(failure.repo["project"], RepoSpec(failure.repo["source"],
+                                               "github-owner", failure.repo["repo"], None, failure.repo["repo"]),
+                                               failure.repo["repo"]), failure, saved=True)
+        offset = len(self.failures)
+        window = max(4, 4 * self.options.jobs)
+        github = any(t.spec.kind == "github" for t in self.targets)
+        pool = ThreadPoolExecutor(max_workers=min(8, max(1, self.options.jobs)),
+                                  thread_name_prefix="census-plan") if github else None
+        ahead: deque[tuple[int, Target, Previous | None, Any]] = deque()
+        seen_paths: dict[tuple[str, str, str | None], str] = {}
+        seen_ids: dict[tuple[str, int], str] = {}
+        pending = iter(enumerate(self.targets, start=offset))
+        try:
+            while True:
+                while len(ahead) < window:
+                    item = next(pending, None)
+                    if item is None:
+                        break
+                    index, target = item
+                    stored = self.checkpoint.load(key_of(target)) if self.checkpoint else None
+                    previous = self.lookup(target) if self.lookup and stored is None else None
+                    work: Any = stored
+                    if stored is None and pool is not None and target.spec.kind == "github":
+                        work = pool.submit(self._resolve, target, previous)
+                    ahead.append((index, target, previous, work))
+                if not ahead:
+                    return
+                index, target, previous, work = ahead.popleft()
+                key = key_of(target)
+                if isinstance(work, tuple):  # finished in an interrupted run
+                    result = RepoResult(*work)
+                    self._remember(result, seen_ids)
+                    yield Done(index, key, target, result, saved=True)
+                    continue
+                ident = (target.project, target.spec.location, target.spec.ref)
+                if target.spec.kind in ("local", "remote"):
+                    if ident in seen_paths:
+                        yield Done(index, key, target, result_of(target, None, Status.SKIPPED,
+                                                                 f"same repository as {seen_paths[ident]}"))
+                        continue
+                    seen_paths[ident] = target.name
+                if isinstance(work, Future):
+                    yield from self._github(index, key, target, previous, work.result(), seen_ids)
+                    continue
+                yield Task(index, key, target, self.options, previous)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _remember(result: RepoResult, seen_ids: dict[tuple[str, int], str]) -> None:
+        github_id = result.repo.get("github_id")
+        if github_id is not None and result.repo.get("status") != Status.SKIPPED:
+            seen_ids.setdefault((result.repo["project"], int(github_id)), result.repo["repo"])
+
+    def _github(self, index: int, key: str, target: Target, previous: Previous | None,
+                resolved: Resolution | SourceError, seen_ids: dict[tuple[str, int], str]) -> Iterator[Planned]:
+        if isinstance(resolved, SourceError):
+            yield Done(index, key, target, result_of(target, resolved.resolution, resolved.status, str(resolved)))
+            return
+        meta = resolved.github
+        if meta is not None:
+            first = seen_ids.get((target.project, meta.id))
+            if first is not None and first != target.name:
+                yield Done(index, key, target, result_of(target, resolved, Status.SKIPPED,
+                                                         f"same repository as {first}"))
+                return
+            seen_ids[(target.project, meta.id)] = target.name
+        components = repo_row(target, None)["components"]
+        if previous is not None and self.options.reuse and reusable(previous, resolved, components):
+            files = reused_files(previous, target)
+            row = repo_row(target, resolved, status=Status.UNCHANGED, files=files)
+            yield Done(index, key, target, RepoResult(row, files))
+            return
+        yield Task(index, key, replace(target, resolved=resolved), self.options, previous)

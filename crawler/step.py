@@ -1,0 +1,234 @@
+"""The census of one repository: the step any engine runs, one task per repository.
+
+``scan_repo(target, options, previous)`` reads one repository and returns its ``repos`` row and
+per-file rows (``RepoResult``). It is a pure step: its inputs and output pickle, it holds no token
+(the task reads one from its own environment when it fetches from GitHub), it shares nothing with
+the process that called it (no client, no rate gate, no global git configuration), and it never
+raises for a repository problem: the row's status says what happened. Run in a fresh process it
+returns exactly the rows the CLI writes.
+
+Per file: the first bytes are read (``sources``), Linguist's rules classify it (``linguist``),
+tokei counts its lines (``lines``), and the component it belongs to is found (``components``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from crawler.components import Components
+from crawler.errors import CensusError, SourceError
+from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
+from crawler.linguist import languages
+from crawler.linguist.classify import LINGUIST_ATTRIBUTES, Classification, classify
+from crawler.linguist.gitattributes import GitAttributes
+from crawler.rows import repo_row
+from crawler.schema import FILES_SCHEMA
+from crawler.sources.interface import Entry, Source
+from crawler.sources.resolve import open_resolution, resolve
+from crawler.values import COUNTED, Previous, RepoResult, Resolution, ScanOptions, Status, Target, Task
+
+FileCallback = Callable[[int], None]
+#: Source kinds whose content is identified by a commit, so that rows can be reused by commit or blob.
+HAS_COMMITS = frozenset({"git", "clone", "github", "remote"})
+
+
+def reusable(previous: Previous | None, resolution: Resolution, components: str) -> bool:
+    """Whether ``previous``'s rows hold for ``resolution``: the same commit of the same kind of
+    source with the same component settings, and every file of it read."""
+    if previous is None or resolution.kind not in HAS_COMMITS or resolution.commit is None:
+        return False
+    old = previous.repo
+    return (old.get("status") in COUNTED and old.get("commit") == resolution.commit
+            and old.get("components") == components and old.get("kind") == resolution.kind
+            and not previous.files.filter(pl.col("kind") == "file")["bytes"].is_null().any())
+
+
+def reused_files(previous: Previous, target: Target) -> pl.DataFrame:
+    """``previous``'s file rows, under ``target``'s project and name."""
+    return previous.files.with_columns(pl.lit(target.project).alias("project"), pl.lit(target.name).alias("repo"))
+
+
+def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Previous | None = None, *,
+              on_files: FileCallback | None = None) -> RepoResult:
+    """Scan one repository. Never raises for a repository problem: the row's status says it
+    (``failed``, ``not_found``, ``empty``, ``blocked``, ``deferred``, ``absent``); ``unchanged``
+    when the commit equals ``previous``'s and its rows are reused. Otherwise files whose blob is
+    the same as in ``previous`` keep their rows without being read again. ``on_files`` (optional,
+    for a progress bar in the same process) hears how many files were done."""
+    started = time.monotonic()
+    previous = previous if options.reuse and not options.worktree else None
+    resolution: Resolution | None = None
+    files = pl.DataFrame(schema=FILES_SCHEMA)
+    status, error, commit = Status.OK, None, None
+    try:
+        resolution = resolve(target, options, previous=previous)
+        components = repo_row(target, None)["components"]
+        if previous is not None and reusable(previous, resolution, components):
+            status, files = Status.UNCHANGED, reused_files(previous, target)
+        else:
+            known = previous.files if previous is not None and resolution.kind in HAS_COMMITS else None
+            with open_resolution(resolution, options) as source:
+                commit = source.commit
+                files = scan_source(source, target, on_files, lines=options.lines, known=known)
+    except SourceError as exc:
+        resolution = resolution or exc.resolution
+        status, error = exc.status, str(exc)
+    except CensusError as exc:
+        status, error = Status.FAILED, str(exc)
+    except OSError as exc:  # the disk, not the repository: still this repository's failure
+        status, error = Status.FAILED, f"{exc.strerror or exc}"
+    row = repo_row(target, resolution, status=status, error=error, files=files, commit=commit,
+                   duration_s=time.monotonic() - started)
+    return RepoResult(row, files)
+
+
+def _known_rows(known: pl.DataFrame | None, attr_entries: list[Entry]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of an earlier scan, by (path, blob id), that still hold for this tree: a file with the same
+    path and the same blob gets the same answer, unless the ``.gitattributes`` changed."""
+    if known is None or known.is_empty():
+        return {}
+    is_attr = (pl.col("path") == ".gitattributes") | pl.col("path").str.ends_with("/.gitattributes")
+    before = set(known.filter(is_attr & (pl.col("kind") == "file")).select("path", "oid").iter_rows())
+    if before != {(e.path, e.oid) for e in attr_entries}:
+        return {}
+    usable = known.filter((pl.col("kind") == "file") & pl.col("oid").is_not_null() & pl.col("bytes").is_not_null())
+    return {(r["path"], r["oid"]): r for r in usable.iter_rows(named=True)}
+
+
+def scan_source(source: Source, target: Target, on_files: FileCallback | None = None, *,
+                lines: bool = True, known: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per-file rows of an opened source: classified, counted, each in its component."""
+    entries = list(source.entries())
+    attr_entries = [e for e in entries if e.kind == "file" and
+                    (e.path == ".gitattributes" or e.path.endswith("/.gitattributes"))]
+    reusable_rows = _known_rows(known, attr_entries)
+    attr_texts = {c.entry.path: c.prefix.decode("utf-8", "replace")
+                  for c in source.read(attr_entries, 1 << 20) if c.prefix is not None}
+    attributes = GitAttributes(attr_texts, wanted=LINGUIST_ATTRIBUTES)
+
+    def vendored_manifest(path: str) -> bool:
+        value = attributes.lookup(path).get("linguist-vendored")
+        if value is not None:
+            return value is not False and value != "false"
+        return languages.is_vendored(path)
+
+    components = Components.build(target.components, (e.path for e in entries if e.kind == "file"),
+                                  vendored_manifest)
+    rows = _Rows()
+    base = (target.project, target.name, source.commit)
+
+    for entry in entries:
+        if entry.kind != "file":
+            note = ("symlink: skipped, as Linguist does" if entry.kind == "symlink"
+                    else "submodule: skipped")
+            rows.append(_row(base, entry, components(entry.path), None, note))
+    pending = 0
+    to_read = []
+    for entry in entries:
+        if entry.kind != "file":
+            continue
+        old = reusable_rows.get((entry.path, entry.oid or ""))
+        if old is None:
+            to_read.append(entry)
+        else:  # the same blob at the same path: its classification and line counts still hold
+            old.update(project=target.project, repo=target.name, commit=source.commit,
+                       component=components(entry.path))
+            rows.append([old[name] for name in FILES_SCHEMA])
+    limit = LINES_LIMIT if lines else languages.CONTENT_PREFIX
+    with LineCounter() as counter:
+        for content in source.read(to_read, limit):
+            entry = content.entry
+            notes = [] if entry.utf8_path else ["path is not valid UTF-8: its bytes are in path_bytes"]
+            if content.prefix is None:
+                notes.append(content.error or "unreadable")
+                rows.append(_row(base, entry, components(entry.path), None, "; ".join(notes)))
+            else:
+                prefix = content.prefix[: languages.CONTENT_PREFIX]
+                result = classify(entry.path, prefix, attributes.lookup(entry.path), entry.size)
+                if result.lfs:
+                    notes.append("Git LFS pointer: counted as the pointer file, as Linguist does")
+                if lines and entry.size is not None and entry.size > len(content.prefix):
+                    notes.append(f"over {LINES_LIMIT // (1024 * 1024)} MiB: lines not counted")
+                elif lines:
+                    counter.add(len(rows), content.prefix, result.language, binary=result.binary)
+                rows.append(_row(base, entry, components(entry.path), result, "; ".join(notes) or None))
+            pending += 1
+            if on_files and pending >= 200:
+                on_files(pending)
+                pending = 0
+    if on_files and pending:
+        on_files(pending)
+    # Classification runs in this thread: two threads were measured no faster on two cores (git's
+    # inflating and go-enry already keep both busy), and one is simpler.
+    return rows.frame(counter.results)
+
+
+class _Rows:
+    """Per-file rows, kept as columnar chunks: 200,000 files must not cost gigabytes of tuples."""
+
+    CHUNK = 20_000
+
+    def __init__(self) -> None:
+        self._chunks: list[pl.DataFrame] = []
+        self._rows: list[list[Any]] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, row: list[Any]) -> None:
+        self._rows.append(row)
+        self._count += 1
+        if len(self._rows) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(pl.DataFrame(self._rows, schema=FILES_SCHEMA, orient="row"))
+            self._rows = []
+
+    def frame(self, counts: dict[int, LineCounts]) -> pl.DataFrame:
+        self._flush()
+        files = pl.concat(self._chunks, how="vertical") if self._chunks else pl.DataFrame(schema=FILES_SCHEMA)
+        if not counts:
+            return files
+        measures = ["lines", "code", "comments", "blanks"]
+        table = pl.DataFrame(
+            {"_i": list(counts), "lines": [c.lines for c in counts.values()],
+             "code": [c.code for c in counts.values()], "comments": [c.comments for c in counts.values()],
+             "blanks": [c.blanks for c in counts.values()], "_counted": [True] * len(counts)},
+            schema={"_i": pl.UInt32, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
+                    "_counted": pl.Boolean})
+        merged = files.with_row_index("_i").join(table, on="_i", how="left", maintain_order="left", suffix="_new")
+        # Files counted now take the new figures; reused rows keep theirs.
+        return merged.with_columns(
+            [pl.when(pl.col("_counted")).then(pl.col(f"{m}_new")).otherwise(pl.col(m)).alias(m) for m in measures]
+        ).select(list(FILES_SCHEMA))
+
+
+def _row(base: tuple[Any, ...], entry: Entry, component: str, result: Classification | None,
+         note: str | None) -> list[Any]:
+    project, repo, commit = base
+    raw = None if entry.utf8_path else entry.raw_path  # the exact bytes, when ``path`` had to escape some
+    if result is None:
+        return [project, repo, commit, entry.path, component, None, None, None,
+                entry.size if entry.kind == "file" else None, None, None, None, None,
+                False, False, False, False, False, entry.kind, False, entry.oid, note, raw]
+    return [project, repo, commit, entry.path, component, result.language, result.group, result.type,
+            entry.size, None, None, None, None, result.vendored, result.generated, result.documentation,
+            result.binary, result.counted, entry.kind, result.lfs, entry.oid, note, raw]
+
+
+def run_task(task: Task, on_files: FileCallback | None = None) -> RepoResult:
+    """``scan_repo`` for an executor: anything the step did not foresee becomes this repository's
+    failure (one line), never an exception that would stop the run or be retried forever."""
+    try:
+        return scan_repo(task.target, task.options, task.previous, on_files=on_files)
+    except Exception as exc:  # a bug or an unforeseen answer: this repository's failure, said in one line
+        message = " ".join(str(exc).split())[:300]
+        return RepoResult(repo_row(task.target, task.target.resolved, status=Status.FAILED,
+                                   error=f"census could not scan this repository ({type(exc).__name__}: {message})"))
