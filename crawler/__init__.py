@@ -23,8 +23,9 @@ from __future__ import annotations
 import crawler.diff as _diff_module  # noqa: F401
 from crawler.__version__ import __version__
 from crawler.library import diff, load, scan_config, scan_specs, snapshots, targets_for
+from crawler.run import scan
 from crawler.step import scan_repo
 from crawler.values import RepoResult, ScanOptions, Status, Target
 
-__all__ = ["RepoResult", "ScanOptions", "Status", "Target", "__version__", "diff", "load", "scan_config",
+__all__ = ["RepoResult", "ScanOptions", "Status", "Target", "__version__", "diff", "load", "scan", "scan_config",
            "scan_repo", "scan_specs", "snapshots", "targets_for"]

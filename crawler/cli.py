@@ -27,7 +27,7 @@ from crawler.history import parse_at
 from crawler.progress import ScanProgress
 from crawler.run import Interrupted, describe, scan
 from crawler.snapshot import Snapshot
-from crawler.tables import FORMATS, render
+from crawler.tables import FORMATS, markdown_table, render
 from crawler.values import COUNTED, FAILURES, GitHubOptions, ScanOptions, Status
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
@@ -192,9 +192,8 @@ def cmd_claims(args: argparse.Namespace, console: Console) -> int:
                            "expect": v.claim.expect_text, "by": v.claim.by, "figures": v.figures}
                           for v in verdicts], indent=1, ensure_ascii=False))
     elif args.format == "md":
-        print("| verdict | claim | figures |\n| --- | --- | --- |")
-        for v in verdicts:
-            print(f"| **{v.verdict}** | {v.claim.text} | {v.figures.replace('|', '/')} |")
+        print(markdown_table(["verdict", "claim", "figures"],
+                             ([f"**{v.verdict}**", v.claim.text, v.figures] for v in verdicts)), end="")
     else:
         for v in verdicts:
             print(v.line())

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from crawler.values import ComponentSetting
+from crawler.values import COMPONENT_MODES, ComponentSetting
 
 ROOT = "."
 
@@ -48,7 +48,7 @@ MANIFEST_NAMES = frozenset({
 })
 MANIFEST_SUFFIXES = (".gemspec", ".cabal", ".csproj", ".fsproj", ".vbproj", ".nimble")
 
-MODES = ("auto", "top-level", "none")
+MODES = COMPONENT_MODES
 
 
 def is_manifest(path: str) -> bool:

@@ -28,9 +28,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.components import MODES
 from crawler.errors import ConfigError, InputError
 from crawler.specs import parse_spec
+from crawler.values import COMPONENT_MODES as MODES
 from crawler.values import ComponentSetting, OwnerFilters, RepoSpec, Target
 
 _TOP_KEYS = {"project", "claim"}

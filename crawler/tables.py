@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
@@ -29,16 +30,29 @@ def _cell(value: Any, column: str) -> str:
     return str(value)
 
 
-def to_markdown(frame: pl.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table."""
-    columns = frame.columns
-    numeric = [frame[c].dtype.is_numeric() for c in columns]
-    lines = ["| " + " | ".join(columns) + " |",
-             "| " + " | ".join("---:" if n else "---" for n in numeric) + " |"]
-    for row in frame.iter_rows():
-        cells = [_cell(v, c).replace("|", "\\|") for v, c in zip(row, columns, strict=True)]
-        lines.append("| " + " | ".join(cells) + " |")
+def md_cell(value: object) -> str:
+    """One Markdown table cell: ``|`` escaped, line breaks and control characters as spaces."""
+    text = "" if value is None else str(value)
+    return "".join(" " if ch in "\r\n\t" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in text).replace("|", "\\|")
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]], *,
+                   right: Sequence[bool] | None = None) -> str:
+    """A GitHub-flavoured Markdown table; ``right`` marks right-aligned (numeric) columns. The one
+    Markdown table writer of census: every cell goes through ``md_cell``."""
+    aligns = right or [False] * len(header)
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
+             "| " + " | ".join("---:" if r else "---" for r in aligns) + " |"]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def to_markdown(frame: pl.DataFrame) -> str:
+    """A data frame as a Markdown table, numbers formatted as in the terminal."""
+    columns = frame.columns
+    return markdown_table(columns, ([_cell(v, c) for v, c in zip(row, columns, strict=True)]
+                                    for row in frame.iter_rows()),
+                          right=[frame[c].dtype.is_numeric() for c in columns])
 
 
 def render(frame: pl.DataFrame, fmt: str, *, title: str | None = None, console: Console | None = None) -> str:

@@ -43,6 +43,7 @@ SpecKind = Literal["github", "github-owner", "github-search", "local", "remote"]
 SourceKind = Literal["git", "worktree", "folder", "clone", "github", "remote"]
 #: ``"auto"``, ``"top-level"``, ``"none"``, or a table of component name → path prefix.
 ComponentSetting = str | Mapping[str, str]
+COMPONENT_MODES = ("auto", "top-level", "none")
 
 
 @dataclass(frozen=True)

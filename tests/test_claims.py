@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,12 @@ def test_claims_command(make_repo: MakeRepo, tmp_path: Path, capsys: pytest.Capt
     other.write_text('[[claim]]\ntext = "P is Python"\nscope = "P"\nexpect = "Python is the top language"\n')
     assert main(["claims", "--out", out, "--config", str(other)]) == 1
     assert capsys.readouterr().out.startswith("FAILS   P is Python")
+    assert main(["claims", "--out", out, "--format", "json"]) == 0
+    verdicts = json.loads(capsys.readouterr().out)
+    assert [v["verdict"] for v in verdicts] == ["HOLDS", "HOLDS"] and verdicts[0]["expect"] == "Rust >= 60%"
+    assert main(["claims", "--out", out, "--format", "md"]) == 0
+    md = capsys.readouterr().out.splitlines()
+    assert md[0] == "| verdict | claim | figures |" and md[2].startswith("| **HOLDS** | P is mostly Rust |")
     other.write_text('[[claim]]\ntext = "bad"\nscope = "P"\nexpect = "Python wins"\n')
     assert main(["claims", "--out", out, "--config", str(other)]) == 2
     assert "claim 'bad': cannot understand" in capsys.readouterr().err

@@ -33,3 +33,11 @@ def test_readme_documents_every_command() -> None:
 
 def test_changelog_has_unreleased_section() -> None:
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_readme_documents_every_option() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [f"{name} {option}" for name, sub in _subcommands().items() for action in sub._actions
+               for option in action.option_strings if option.startswith("--") and option != "--help"
+               and option not in readme]
+    assert not missing, missing

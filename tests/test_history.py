@@ -168,3 +168,46 @@ def test_at_a_date_in_a_local_clone(dated: tuple[Path, dict[str, str]], tmp_path
     early = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"),
                       ScanOptions(clones=options.clones, at=parse_at("2023-01-01"), github=options.github)).repo
     assert early["status"] == "absent"
+
+
+def test_at_a_ref_the_clone_lacks_is_read_from_github(dated: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """Regression: ``--at REF`` with ``--clones`` and a clone without REF was recorded ``absent``;
+    the clone may lag behind GitHub, so GitHub is asked, as for ``OWNER/NAME@REF``."""
+    repo, ids = dated
+    clones = tmp_path / "clones"
+    (clones / "org").mkdir(parents=True)
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(clones / "org" / "dated"))
+    git(repo, "tag", "v2", ids["C"])  # tagged after the clone was made
+    served = tmp_path / "served.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(served))
+    with FakeGitHub() as fake:
+        fake.add_repo("org/dated", served)
+        options = ScanOptions(clones=str(clones) + "/{owner}/{name}", at=parse_at("v2"),
+                              github=GitHubOptions(api_url=fake.api_url, timeout=5))
+        row = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"), options).repo
+    assert (row["status"], row["kind"], row["commit"], row["ref"]) == ("ok", "github", ids["C"], "v2")
+    assert "has no 'v2'" in row["note"]
+    tagged = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"),
+                       ScanOptions(clones=options.clones, at=parse_at("v1"), github=options.github)).repo
+    assert (tagged["kind"], tagged["commit"]) == ("clone", ids["M"])  # the clone has v1: no request needed
+
+
+def test_backfill_keeps_only_snapshots_of_the_same_data(dated: tuple[Path, dict[str, str]], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: an extended backfill kept earlier dates made by another census, language data or
+    line counting, mixing data versions in one trend."""
+    repo, _ids = dated
+    out = str(tmp_path / "out")
+    targets = [Target("p", parse_spec(str(repo)), "r")]
+    days = [date(2024, 2, 1), date(2024, 5, 1)]
+    first = backfill(targets, days, out=out, options=ScanOptions(jobs=1))
+    kept = backfill(targets, days, out=out, options=ScanOptions(jobs=1))
+    assert [s.id for s in kept] == [s.id for s in first]
+    no_lines = backfill(targets, days, out=out, options=ScanOptions(jobs=1, lines=False))
+    assert not {s.id for s in no_lines} & {s.id for s in first}
+    monkeypatch.setattr("crawler.run.__version__", "9.9.9")
+    other_tool = backfill(targets, days, out=out, options=ScanOptions(jobs=1))
+    assert not {s.id for s in other_tool} & {s.id for s in first}
+    monkeypatch.setattr("crawler.linguist.languages.data_version", lambda: {"linguist": "another"})
+    other_data = backfill(targets, days, out=out, options=ScanOptions(jobs=1))
+    assert not {s.id for s in other_data} & ({s.id for s in first} | {s.id for s in other_tool})

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
+from crawler.cli import main
+from crawler.github.api import GitHubAPI
+from crawler.library import targets_for
+from crawler.plan import Planner
 from crawler.run import assemble, scan
+from crawler.schema import REPOS_SCHEMA
 from crawler.specs import parse_spec
-from crawler.step import scan_repo
-from crawler.values import ScanOptions, Target
+from crawler.step import run_task, scan_repo
+from crawler.values import GitHubOptions, RepoResult, ScanOptions, Target, Task
 from tests.conftest import MakeRepo, Submodule, Symlink, git
+from tests.fake_github import FakeGitHub
 
 TOKENIZERS = {
     "Cargo.toml": "[workspace]\nmembers = ['tokenizers']\n",
@@ -162,3 +172,58 @@ def test_scan_writes_a_snapshot(make_repo: MakeRepo, tmp_path: Path) -> None:
     assert snap.path.parent == tmp_path / "out" / "snapshots" and snap.id.endswith("-first-run")
     assert events[:2] == ["total", "start"] and events[-1] == "done" and "files" in events
     assert snap.files.height == len(TOKENIZERS)
+
+
+def _spawned(tasks: list[Task]) -> list[RepoResult]:
+    """``run_task`` in fresh ``spawn`` processes: nothing borrowed from this one."""
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(run_task, tasks))
+
+
+def test_the_step_in_spawned_processes_gives_the_cli_rows(make_repo: MakeRepo, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Three repositories of three kinds (a local repository, a plain folder, GitHub): planned in
+    the driver, pickled without the token, scanned in spawned processes: the CLI's rows exactly."""
+    local = make_repo(TOKENIZERS, name="tok")
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "main.go").write_text("package main\n\nfunc main() {}\n")
+    (folder / "Cargo.toml").write_text("[package]\nname = 'x'\n")
+    bare = make_repo({"src/lib.rs": "pub fn f() {}\n" * 9, "app.py": "import os\n"}, name="gh", bare=True)
+    token = "ghp_SPAWNCANARY0123456789abcdef"
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    with FakeGitHub() as fake:
+        fake.add_repo("org/gh", bare, languages={"Rust": 10})
+        monkeypatch.setenv("GITHUB_API_URL", fake.api_url)
+        specs = [str(local), str(folder), "org/gh"]
+        code = main(["scan", *[a for s in specs for a in ("--repo", s)], "--out", str(tmp_path / "out")])
+        assert code == 0
+        snapshot = Path(capsys.readouterr().out.strip().splitlines()[-1])
+        options = ScanOptions(github=GitHubOptions(api_url=fake.api_url))
+        with GitHubAPI(options.github) as api:
+            planner = Planner(options, api=api, lookup=None, checkpoint=None)
+            planner.expand(targets_for(None, specs))
+            tasks = [t for t in planner.plan() if isinstance(t, Task)]
+        assert len(tasks) == 3 and tasks[2].target.resolved is not None
+        for task in tasks:
+            assert token.encode() not in pickle.dumps(task)
+        results = _spawned(tasks)
+        assert any(r.headers.get("authorization") for r in fake.requests(r"^/org/gh\.git/"))  # the worker's token
+    cli_files = pl.read_parquet(snapshot / "files.parquet")
+    cli_repos = pl.read_parquet(snapshot / "repos.parquet")
+    volatile = ["scanned_at", "duration_s"]
+    for result in results:
+        assert result.repo["status"] == "ok", result.repo["error"]
+        mine = cli_files.filter(pl.col("repo") == result.repo["repo"])
+        assert_frame_equal(result.files, mine, check_row_order=False)
+        row = cli_repos.filter(pl.col("repo") == result.repo["repo"]).drop(volatile)
+        assert_frame_equal(pl.DataFrame([result.repo], schema=REPOS_SCHEMA).drop(volatile), row)
+
+
+def test_a_step_that_raises_is_one_failed_repository(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo({"a.py": "1\n"})
+    monkeypatch.setattr("crawler.step.scan_source", lambda *a, **k: 1 / 0)
+    task = Task(0, "k", Target("p", parse_spec(str(repo)), "r"), ScanOptions())
+    result = run_task(task)
+    assert result.repo["status"] == "failed" and "ZeroDivisionError" in result.repo["error"]
