@@ -7,10 +7,12 @@ config or bad input (one line naming the problem, no traceback).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 from rich.console import Console
@@ -25,9 +27,10 @@ from crawler.errors import CensusError, InputError
 from crawler.github.api import api_url_from_env
 from crawler.history import parse_at
 from crawler.progress import ScanProgress
+from crawler.redact import scrub
 from crawler.run import Interrupted, describe, scan
 from crawler.snapshot import Snapshot
-from crawler.tables import FORMATS, markdown_table, render
+from crawler.tables import FORMATS, markdown_table, printable, render
 from crawler.values import COUNTED, FAILURES, GitHubOptions, ScanOptions, Status
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
@@ -60,18 +63,46 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="count bytes only, not lines of code (faster)")
 
 
+def _api_url(text: str) -> str:
+    """``--api-url`` (or ``GITHUB_API_URL``), checked: an http(s) URL with a host, no credentials."""
+    url = text.strip().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise InputError(f"the GitHub API URL {scrub(text)!r} has an invalid port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"the GitHub API URL must be http(s)://HOST[/PATH], e.g. https://api.github.com, "
+                         f"not {scrub(text)!r}")
+    if parts.username or parts.password:
+        raise InputError("the GitHub API URL must not carry credentials: census reads the token from GITHUB_TOKEN")
+    return url
+
+
+def _clones(template: str) -> str:
+    """``--clones``, checked by filling it in once; an absolute template (resumes elsewhere)."""
+    if not any(k in template for k in ("{name}", "{repo}")):
+        raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
+    try:
+        template.format(owner="o", name="n", repo="o/n")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise InputError(f"--clones {template!r} is not a usable template ({type(exc).__name__}: {exc}); "
+                         "use {owner}, {name} and {repo}, with {{ and }} for literal braces") from None
+    expanded = os.path.expanduser(template)
+    return expanded if os.path.isabs(expanded) else os.path.join(os.getcwd(), expanded)
+
+
 def _scan_options(args: argparse.Namespace, **extra: Any) -> ScanOptions:
     """``ScanOptions`` from the arguments ``_source_arguments`` declares, checked."""
     if not args.config and not args.repo:
         raise InputError("nothing to scan: give a CONFIG file and/or --repo SPEC")
     if args.jobs < 1:
         raise InputError("--jobs must be at least 1")
-    if args.max_wait < 0:
+    if not 0 <= args.max_wait < 10**9:
         raise InputError("--max-wait must be zero or more seconds")
-    if args.clones and not any(k in args.clones for k in ("{name}", "{repo}")):
-        raise InputError("--clones needs {name} or {repo} in its template, e.g. ~/src/github.com/{owner}/{name}")
-    github = GitHubOptions(api_url=(args.api_url or api_url_from_env()).rstrip("/"), max_wait=args.max_wait)
-    return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=args.clones, **extra)
+    clones = _clones(args.clones) if args.clones else None
+    github = GitHubOptions(api_url=_api_url(args.api_url or api_url_from_env()), max_wait=args.max_wait)
+    return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=clones, **extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,7 +227,7 @@ def cmd_claims(args: argparse.Namespace, console: Console) -> int:
                              ([f"**{v.verdict}**", v.claim.text, v.figures] for v in verdicts)), end="")
     else:
         for v in verdicts:
-            print(v.line())
+            print(printable(v.line()))
     return EXIT_PARTIAL if any(v.verdict == "FAILS" for v in verdicts) else EXIT_OK
 
 
@@ -251,7 +282,7 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     table = diff(old, new, min_change=args.min_change)
     warnings = notes(old, new).warnings
     for warning in warnings:
-        print(f"census: note: {warning}", file=sys.stderr)
+        print(printable(f"census: note: {warning}"), file=sys.stderr)
     title = f"{old.id} → {new.id}"
     if args.format in ("csv", "json"):
         print(render(table, args.format), end="")
@@ -263,33 +294,59 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _resume_arguments(args: argparse.Namespace) -> None:
-    """``--resume`` alone: take the inputs of the newest interrupted scan in OUT."""
+def _resume_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """``--resume`` alone: take every input of the newest interrupted scan in OUT (its options and
+    the folder its relative paths were given in); return its request, which names its work."""
     from crawler.checkpoint import interrupted
 
-    stopped = [s for s in interrupted(args.out) if "cli" in s.get("request", {})]
+    stopped = [s for s in interrupted(args.out) if isinstance(s.get("request"), dict)
+               and isinstance(s["request"].get("cli"), dict)]
     if not stopped:
         raise InputError(f"nothing to resume: no interrupted scan under {args.out}")
-    saved = stopped[0]["request"]["cli"]
-    args.config, args.repo, args.label = saved["config"], saved["repos"], saved["label"]
-    args.lines, args.worktree, args.clones = saved["lines"], saved["worktree"], saved.get("clones")
-    args.api_url = args.api_url or saved["api_url"]
+    request: dict[str, Any] = stopped[0]["request"]
+    saved = request["cli"]
+    try:
+        args.config, args.repo, args.label = saved["config"], list(saved["repos"]), saved["label"]
+        args.lines, args.worktree, args.clones = bool(saved["lines"]), bool(saved["worktree"]), saved["clones"]
+        args.api_url, args.at, args.base_dir = saved["api_url"], saved["at"], saved["cwd"]
+        args.jobs, args.max_wait = int(saved["jobs"]), float(saved["max_wait"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"cannot resume: the interrupted scan under {args.out} was started by another census "
+                         "version; run the command again in full") from None
     print(f"census: resuming the scan started {stopped[0].get('started_at', '?')} "
           f"({stopped[0]['finished']} repositories already done)", file=sys.stderr)
+    return request
+
+
+def _top_language(snap: Snapshot) -> str:
+    """"; top language: Rust 62.1% of counted bytes" over the whole snapshot (and over how many of
+    its repositories, when some were not counted)."""
+    totals = snap.breakdown.group_by("language").agg(pl.col("bytes").sum()).sort(
+        ["bytes", "language"], descending=[True, False])
+    total = int(totals["bytes"].sum() or 0)
+    if not total:
+        return ""
+    counted = snap.repos.filter(pl.col("status").is_in(sorted(COUNTED))).height
+    over = f" ({counted} of {snap.repos.height} repositories counted)" if counted < snap.repos.height else ""
+    return f"; top language: {totals['language'][0]} {100 * totals['bytes'][0] / total:.1f}% of counted bytes{over}"
 
 
 def cmd_scan(args: argparse.Namespace, console: Console) -> int:
+    request = None
+    args.base_dir = os.getcwd()
     if args.resume and not args.config and not args.repo:
-        _resume_arguments(args)
+        request = _resume_arguments(args)
     options = _scan_options(args, worktree=args.worktree, at=parse_at(args.at) if args.at else None)
     config = load_config(args.config) if args.config else None
-    targets = library.targets_for(config, args.repo)
-    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
+    targets = library.targets_for(config, args.repo, base_dir=Path(args.base_dir))
+    repos_text = [scrub(r) for r in args.repo]
+    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": repos_text}
     # What identifies this scan for resuming: the same command (and config content) finds its own work.
-    request = {**describe(targets, options), "cli": {
-        "config": str(Path(args.config).resolve()) if args.config else None, "repos": args.repo,
-        "label": args.label, "lines": args.lines, "worktree": args.worktree, "api_url": options.github.api_url,
-        "clones": args.clones}}
+    request = request or {**describe(targets, options), "cli": {
+        "config": str(Path(args.config).resolve()) if args.config else None, "repos": repos_text,
+        "cwd": args.base_dir, "label": args.label, "lines": args.lines, "worktree": args.worktree,
+        "api_url": options.github.api_url, "clones": options.clones, "at": args.at, "jobs": args.jobs,
+        "max_wait": args.max_wait}}
     try:
         with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
             snap = scan(targets, out=args.out, options=options, label=args.label, progress=progress,
@@ -304,12 +361,11 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         "files", "bytes", pl.col("error").fill_null(""),
     )
     print(render(summary, "table", console=console), end="")
-    top = snap.breakdown.sort("bytes", descending=True).head(1)
     counts = dict(repos.group_by("status").len().iter_rows())
     failed = sum(counts.get(s, 0) for s in FAILURE_STATUSES)
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
-          + (f"; largest: {top['language'][0]} in {top['repo'][0]}" if top.height else ""))
+    print(printable(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
+                    + _top_language(snap)))
     if counts.get(Status.DEFERRED):
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")
     print(snap.path)
@@ -337,7 +393,8 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
         raise InputError("give --since DATE (with --every) or --dates D1,D2,…")
     config = load_config(args.config) if args.config else None
     targets = library.targets_for(config, args.repo)
-    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None, "repos": args.repo}
+    manifest_config = {"path": args.config, "toml": dict(config.raw) if config else None,
+                       "repos": [scrub(r) for r in args.repo]}
     rows: list[dict[str, object]] = []
     started = [clock.monotonic()]
 
@@ -393,10 +450,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args, console)
         return code
     except InputError as exc:
-        print(f"census: {exc}", file=sys.stderr)
+        print(printable(f"census: {exc}"), file=sys.stderr)
         return EXIT_INPUT
     except CensusError as exc:
-        print(f"census: {exc}", file=sys.stderr)
+        print(printable(f"census: {exc}"), file=sys.stderr)
         return EXIT_PARTIAL
     except BrokenPipeError:  # `census show | head`: the reader has what it wanted
         return EXIT_OK
@@ -404,8 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("census: interrupted; no snapshot was written", file=sys.stderr)
         return 130
     except OSError as exc:  # the machine, not the input: a full disk, a folder we may not write
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"census: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f" {exc.filename}:" if exc.filename else ""
+        print(printable(f"census: cannot complete:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_PARTIAL
 
 

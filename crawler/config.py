@@ -73,7 +73,10 @@ class Config:
 class _Locator:
     """Finds the line of a key in a TOML text, by table and array-of-tables index."""
 
-    _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?")
+    # No nested or lazy quantifiers: a long line of ``[`` and spaces (in a multi-line string) must
+    # cost linear time, not cubic.
+    _HEADER = re.compile(r"^\s*\[\[?([^\[\]\n]*)\]")
+    _NAME = re.compile(r"[A-Za-z0-9_.\"' -]+")
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
@@ -85,6 +88,8 @@ class _Locator:
         header_line: int | None = 1 if not section else None
         for number, text in enumerate(self.lines, start=1):
             match = self._HEADER.match(text)
+            if match and not self._NAME.fullmatch(match.group(1).strip()):
+                match = None
             if match and not text.lstrip().startswith("#"):
                 names = tuple(n.strip().strip("\"'") for n in match.group(1).split("."))
                 if text.lstrip().startswith("[["):

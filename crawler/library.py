@@ -32,10 +32,11 @@ def _distinct_names(specs: list[RepoSpec]) -> list[str]:
     return names
 
 
-def targets_for(config: Config | None, specs: Iterable[str] = ()) -> list[Target]:
-    """The repositories to scan: the config's, then ``--repo`` specs (each its own project)."""
+def targets_for(config: Config | None, specs: Iterable[str] = (), *, base_dir: Path | None = None) -> list[Target]:
+    """The repositories to scan: the config's, then ``--repo`` specs (each its own project);
+    relative paths among ``specs`` resolve against ``base_dir`` (default: the current folder)."""
     targets = config.targets() if config else []
-    parsed = [parse_spec(text) for text in specs]
+    parsed = [parse_spec(text, base_dir=base_dir) for text in specs]
     for spec, name in zip(parsed, _distinct_names(parsed), strict=True):
         targets.append(Target(name, spec, name))
     return targets

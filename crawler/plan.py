@@ -19,7 +19,7 @@ What is left becomes a ``Task`` for the per-repository step; the rest is ``Done`
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,36 +63,32 @@ def key_of(target: Target) -> str:
     return target_key(target.project, target.spec.text, target.name)
 
 
-def target_to_json(target: Target) -> dict[str, Any]:
-    spec = target.spec
-    return {"project": target.project, "name": target.name, "components": target.components,
-            "spec": [spec.text, spec.kind, spec.location, spec.ref, spec.name]}
-
-
-def target_from_json(data: dict[str, Any]) -> Target:
-    text, kind, location, ref, name = data["spec"]
-    return Target(data["project"], RepoSpec(text, kind, location, ref, name), data["name"], data["components"])
-
-
-def expand(targets: Sequence[Target], api: GitHubAPI | None) -> tuple[list[Target], list[RepoResult]]:
-    """Each ``github:OWNER`` target replaced by its repositories (filtered, sorted by name). An owner
-    that cannot be listed becomes one result row saying why."""
+def expand(targets: Sequence[Target], api: GitHubAPI | None,
+           known: Mapping[str, list[str]] | None = None) -> tuple[list[Target], list[RepoResult], dict[str, list[str]]]:
+    """Each ``github:OWNER`` target replaced by its repositories (filtered, sorted by name); the
+    listing of an owner already in ``known`` (by target key) is not asked again. An owner that
+    cannot be listed becomes one result row saying why. Returns the targets, those rows, and the
+    listings made (owner target key → repository names)."""
     out: list[Target] = []
     failures: list[RepoResult] = []
+    listings: dict[str, list[str]] = {}
     for target in targets:
         if target.spec.kind != "github-owner":
             out.append(target)
             continue
-        assert api is not None, "owners are listed through the GitHub API"
-        try:
-            metas = api.owner_repos(target.spec.location, target.filters or OwnerFilters())
-        except SourceError as exc:
-            failures.append(result_of(target, None, exc.status, str(exc)))
-            continue
-        for meta in metas:
-            spec = RepoSpec(f"github:{meta.full_name}", "github", meta.full_name, None, meta.full_name)
-            out.append(Target(target.project, spec, meta.full_name, target.components))
-    return out, failures
+        names = (known or {}).get(key_of(target))
+        if names is None:
+            assert api is not None, "owners are listed through the GitHub API"
+            try:
+                names = [m.full_name for m in api.owner_repos(target.spec.location, target.filters or OwnerFilters())]
+            except SourceError as exc:
+                failures.append(result_of(target, None, exc.status, str(exc)))
+                continue
+        listings[key_of(target)] = names
+        for name in names:
+            spec = RepoSpec(f"github:{name}", "github", name, None, name)
+            out.append(Target(target.project, spec, name, target.components))
+    return out, failures, listings
 
 
 class Planner:
@@ -108,24 +104,19 @@ class Planner:
         self.targets: list[Target] = []
 
     def expand(self, targets: Sequence[Target]) -> int:
-        """Expand owners (or take the checkpoint's saved expansion); the number of items to plan."""
+        """Expand owners (or take the listings saved with the checkpoint); the number of items to plan.
+        Exact repetitions (the same project, spec and name) are one item."""
         saved = self.checkpoint.load_plan() if self.checkpoint else None
-        if saved is not None and isinstance(saved.get("targets"), list) and isinstance(saved.get("failures"), list):
-            self.targets = [target_from_json(t) for t in saved["targets"]]
-            self.failures = []
-            for item in saved["failures"]:
-                stored = self.checkpoint.load(item) if self.checkpoint else None
-                if stored is not None:
-                    self.failures.append(RepoResult(*stored))
-        else:
-            self.targets, self.failures = expand(targets, self.api)
-            if self.checkpoint and not any(f.status == Status.DEFERRED for f in self.failures):
-                names = []
-                for failure in self.failures:
-                    key = f"owner-{target_key(failure.repo['project'], failure.repo['source'], failure.repo['repo'])}"
-                    self.checkpoint.save(key, failure.repo, failure.files)
-                    names.append(key)
-                self.checkpoint.save_plan({"targets": [target_to_json(t) for t in self.targets], "failures": names})
+        known = saved.get("owners") if isinstance(saved, dict) and isinstance(saved.get("owners"), dict) else {}
+        expanded, self.failures, listings = expand(targets, self.api, known)
+        if self.checkpoint and listings != known:
+            self.checkpoint.save_plan({"owners": listings})
+        seen: set[str] = set()
+        self.targets = []
+        for target in expanded:
+            if key_of(target) not in seen:
+                seen.add(key_of(target))
+                self.targets.append(target)
         return len(self.failures) + len(self.targets)
 
     def _resolve(self, target: Target, previous: Previous | None) -> Resolution | SourceError:
@@ -136,7 +127,7 @@ class Planner:
 
     def plan(self) -> Iterator[Planned]:
         """Tasks and settled results, in the targets' order (after ``expand``)."""
-        for i, failure in enumerate(self.failures):
+        for i, failure in enumerate(self.failures):  # owners that could not be listed: asked again next run
             yield Done(i, f"owner-{i}", Target(failure.repo["project"], RepoSpec(failure.repo["source"],
                                                "github-owner", failure.repo["repo"], None, failure.repo["repo"]),
                                                failure.repo["repo"]), failure, saved=True)

@@ -25,8 +25,10 @@ from crawler.github.api import GitHubAPI
 from crawler.history import parse_at
 from crawler.linguist import languages
 from crawler.plan import Done, Planner, PreviousLookup
+from crawler.redact import scrub
 from crawler.rows import components_text
 from crawler.schema import FILES_SCHEMA, REPOS_SCHEMA
+from crawler.scratch import sweep
 from crawler.snapshot import Snapshot, open_snapshot, snapshot_dirs, work_finished, write_snapshot
 from crawler.step import run_task
 from crawler.values import Previous, RepoResult, ScanOptions, Status, Target, Task
@@ -55,6 +57,7 @@ def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(), *, prog
     """Every target's result, in the targets' order (owners expanded in place). With a
     ``checkpoint``, repositories it already holds are taken from it and each new one is saved to
     it as soon as it is done; an interrupt saves nothing that was still under way."""
+    sweep()  # scratch folders of census runs that were killed
     own_api = api is None and _needs_api(targets)
     if own_api:
         api = GitHubAPI(options.github)
@@ -154,10 +157,10 @@ def lookup_in(snapshot: Snapshot, options: ScanOptions) -> PreviousLookup | None
 def describe(targets: Sequence[Target], options: ScanOptions) -> dict[str, Any]:
     """What a scan asks for, as JSON-able data: the identity of its checkpoint."""
     return {
-        "targets": [[t.project, t.spec.text, t.spec.location, t.spec.ref, t.name, components_text(t.components),
-                     repr(t.filters)] for t in targets],
+        "targets": [[t.project, t.spec.text, scrub(t.spec.location), t.spec.ref, t.name,
+                     components_text(t.components), repr(t.filters)] for t in targets],
         "options": {"worktree": options.worktree, "lines": options.lines, "reuse": options.reuse,
-                    "api_url": options.github.api_url, "clones": options.clones,
+                    "api_url": scrub(options.github.api_url), "clones": options.clones,
                     "at": options.at.text if options.at else None},
     }
 
@@ -185,7 +188,7 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     manifest_options = {"worktree": options.worktree, "jobs": options.jobs, "label": label,
                         "lines": options.lines, "clones": options.clones,
                         "at": options.at.text if options.at else None,
-                        "api_url": options.github.api_url, "max_wait": options.github.max_wait,
+                        "api_url": scrub(options.github.api_url), "max_wait": options.github.max_wait,
                         "reuse": options.reuse}
     described = options.at.when if options.at is not None else None
     snapshot = write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,

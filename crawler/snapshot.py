@@ -9,6 +9,7 @@ when complete, so it appears whole or not at all; leftovers of an interrupted wr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,11 +25,18 @@ from crawler.errors import SnapshotError
 from crawler.linguist import languages
 from crawler.schema import REQUIRED, TABLES, conform
 
-__all__ = ["Snapshot", "conform", "list_snapshots", "open_snapshot", "snapshot_dirs", "work_finished",
-           "write_snapshot"]
+__all__ = ["Snapshot", "conform", "list_snapshots", "open_snapshot", "series_of", "snapshot_dirs",
+           "work_finished", "write_snapshot"]
 
 SCHEMA_VERSION = 1
 
+#: The manifest's keys census reads, and the JSON type each must have when present.
+_MANIFEST_TYPES: dict[str, type] = {"id": str, "created_at": str, "described_at": str, "tool": dict,
+                                    "options": dict, "counts": dict, "language_data": dict, "config": dict,
+                                    "work": dict, "series": str}
+#: Columns every row of a table must fill (a breakdown row is a language's figures).
+_NOT_NULL = {"repos": ["project", "repo", "status"], "files": ["project", "repo", "path"],
+             "breakdown": ["project", "repo", "component", "language", "bytes"]}
 _ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]+)?$")
 
 
@@ -96,6 +104,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
         "options": options or {},
         "counts": {"repos": repos.height, "files": files.height},
         "work": work,
+        "series": series_key(config),
     }
     tables = {"repos": repos, "files": files, "breakdown": breakdown}
 
@@ -126,6 +135,10 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise SnapshotError(f"snapshot {path.name} has schema version {version!r}; this census reads "
                             f"up to {SCHEMA_VERSION} (upgrade census)")
+    for key, kind in _MANIFEST_TYPES.items():
+        if key in manifest and manifest[key] is not None and not isinstance(manifest[key], kind):
+            raise SnapshotError(f"snapshot {path.name}: manifest.json's {key!r} is a {type(manifest[key]).__name__}, "
+                                f"not {'an object' if kind is dict else 'a string'} (a damaged or foreign snapshot)")
     return manifest
 
 
@@ -133,6 +146,8 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
     target = path / f"{name}.parquet"
     if not target.exists():
         raise SnapshotError(f"snapshot {path.name} is missing {name}.parquet")
+    if not target.is_file():  # a FIFO or a device would block or never end
+        raise SnapshotError(f"snapshot {path.name}: {name}.parquet is not a regular file")
     try:
         frame = pl.read_parquet(target)
     except Exception as exc:  # polars raises several kinds for a damaged file
@@ -142,10 +157,14 @@ def _read_table(path: Path, name: str) -> pl.DataFrame:
     if missing:
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet lacks column(s) {', '.join(missing)}")
     try:
-        return conform(frame, TABLES[name])
+        frame = conform(frame, TABLES[name])
     except pl.exceptions.PolarsError as exc:
         raise SnapshotError(f"snapshot {path.name}: {name}.parquet has columns of the wrong type "
                             f"({exc.__class__.__name__})") from None
+    for column in _NOT_NULL[name]:
+        if frame[column].null_count():
+            raise SnapshotError(f"snapshot {path.name}: {name}.parquet has rows without a {column}")
+    return frame
 
 
 def _moments(path: Path) -> tuple[str, str]:
@@ -169,46 +188,85 @@ def snapshot_dirs(out: str | Path) -> list[Path]:
     return sorted(found, key=lambda p: (*_moments(p), p.name))
 
 
+def series_of(manifest: dict[str, Any]) -> str:
+    """The series a snapshot belongs to: snapshots of the same project list (config text and
+    ``--repo`` specs) form one series, which trends and dates are read within."""
+    series = manifest.get("series")
+    if isinstance(series, str):
+        return series
+    return series_key(manifest.get("config"))
+
+
+def series_key(config: Any) -> str:
+    ident = {"toml": config.get("toml"), "repos": sorted(map(str, config.get("repos") or []))} \
+        if isinstance(config, dict) else None
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _described_day(path: Path) -> str:
+    return _moments(path)[0][:10]
+
+
 def open_snapshot(ref: str | Path | None = None, *, out: str | Path = "output") -> Snapshot:
-    """A snapshot by path or id (under ``out``); the newest when ``ref`` is None."""
-    if ref is None:
-        dirs = snapshot_dirs(out)
-        if not dirs:
-            raise SnapshotError(f"no snapshots under {Path(out) / 'snapshots'} (run census scan first)")
-        path = dirs[-1]
-    else:
-        candidate = Path(ref)
-        if (candidate / "manifest.json").exists() or candidate.is_dir():
-            path = candidate
+    """A snapshot by folder, id (or a unique prefix of one), the date it describes (``2024-06-30``),
+    ``latest``, or ``-1``, ``-2`` … (newest, the one before …); the newest when ``ref`` is None."""
+    text = None if ref is None else str(ref)
+    if text is not None and (len(text) > 4096 or "\0" in text):
+        raise SnapshotError("no such snapshot: the name given is not a snapshot id, date or folder")
+    root = Path(out) / "snapshots"
+    try:
+        if text is None or text == "latest" or re.fullmatch(r"-\d{1,6}", text):
+            dirs = snapshot_dirs(out)
+            back = 1 if text in (None, "latest") else int(text[1:])
+            if not dirs:
+                raise SnapshotError(f"no snapshots under {root} (run census scan first)")
+            if not 1 <= back <= len(dirs):
+                raise SnapshotError(f"there are {len(dirs)} snapshots under {root}: {text} names none of them")
+            path = dirs[-back]
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) and not Path(text).is_dir():
+            matches = [p for p in snapshot_dirs(out) if _described_day(p) == text]
+            if len(matches) != 1:
+                raise SnapshotError(f"no snapshot under {root} describes {text}" if not matches else
+                                    f"{len(matches)} snapshots describe {text}: "
+                                    + ", ".join(p.name for p in matches) + "; give an id")
+            path = matches[0]
+        elif (Path(text) / "manifest.json").exists() or Path(text).is_dir():
+            path = Path(text)
         else:
-            by_id = Path(out) / "snapshots" / str(ref)
-            if not by_id.is_dir():
-                matches = [p for p in snapshot_dirs(out) if p.name.startswith(str(ref))]
+            path = root / text
+            if not path.is_dir():
+                matches = [p for p in snapshot_dirs(out) if p.name.startswith(text)]
                 if len(matches) != 1:
-                    raise SnapshotError(f"no snapshot {str(ref)!r} (neither a folder nor an id under "
-                                        f"{Path(out) / 'snapshots'})" if not matches else
-                                        f"snapshot id {str(ref)!r} is ambiguous: "
-                                        + ", ".join(p.name for p in matches))
-                by_id = matches[0]
-            path = by_id
+                    raise SnapshotError(f"no snapshot {text!r} (neither a folder, an id, a date, latest nor -N "
+                                        f"under {root})" if not matches else
+                                        f"snapshot id {text!r} is ambiguous: " + ", ".join(p.name for p in matches))
+                path = matches[0]
+    except OSError as exc:
+        raise SnapshotError(f"cannot look for snapshot {text!r}: {exc.strerror or exc}") from None
     return Snapshot(path, _read_manifest(path))
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def list_snapshots(out: str | Path = "output") -> pl.DataFrame:
-    """One row per snapshot, oldest first: id, created_at, label, repos, files, failed, path."""
+    """One row per snapshot, oldest first: id, the moment it describes, when it was made, its label,
+    its series (snapshots of the same project list), repositories, files and folder."""
     rows = []
     for path in snapshot_dirs(out):
         with contextlib.suppress(SnapshotError):
             manifest = _read_manifest(path)
-            counts = manifest.get("counts", {})
+            counts = manifest.get("counts") or {}
             rows.append({
                 "id": manifest["id"], "describes": manifest.get("described_at") or manifest.get("created_at"),
                 "created_at": manifest.get("created_at"),
-                "label": (manifest.get("options") or {}).get("label"),
-                "repos": counts.get("repos"), "files": counts.get("files"), "path": str(path),
+                "label": str((manifest.get("options") or {}).get("label") or "") or None,
+                "series": series_of(manifest)[:8],
+                "repos": _count(counts.get("repos")), "files": _count(counts.get("files")), "path": str(path),
             })
     return pl.DataFrame(rows, schema={"id": pl.String, "describes": pl.String, "created_at": pl.String,
-                                      "label": pl.String,
+                                      "label": pl.String, "series": pl.String,
                                       "repos": pl.Int64, "files": pl.Int64, "path": pl.String})
 
 

@@ -36,6 +36,14 @@ def _split_ref(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _expand(text: str) -> Path:
+    """``~`` and ``~user`` expanded; a user that does not exist is bad input, not a crash."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise SpecError(f"cannot expand {text.split('/', 1)[0]!r} in {text!r}: no such user") from None
+
+
 def _local_name(path: Path) -> str:
     name = path.name or str(path)
     return name[:-4] if name.endswith(".git") and len(name) > 4 else name
@@ -48,10 +56,10 @@ def parse_spec(text: str, *, base_dir: Path | None = None) -> RepoSpec:
         raise SpecError("empty repository spec")
     if raw.startswith(("/", "./", "../", "~")) or raw in (".", ".."):
         path_text, ref = raw, None
-        expanded = Path(raw).expanduser()
+        expanded = _expand(raw)
         if not expanded.exists():
             path_text, ref = _split_ref(raw)
-            expanded = Path(path_text).expanduser()
+            expanded = _expand(path_text)
         if not expanded.is_absolute():
             expanded = (base_dir or Path.cwd()) / expanded
         location = Path(os.path.normpath(expanded))
@@ -62,6 +70,8 @@ def parse_spec(text: str, *, base_dir: Path | None = None) -> RepoSpec:
         if not parts.scheme or (parts.scheme != "file" and not parts.netloc):
             raise SpecError(f"not a git URL: {scrub(raw)!r} (expected git+https://…, git+ssh://… or git+file:///…)")
         if parts.scheme == "file":
+            if not parts.path.strip("/"):
+                raise SpecError(f"git+file:// needs a path: {scrub(raw)!r} (e.g. git+file:///srv/repo.git)")
             location = Path(unquote(parts.path))
             return RepoSpec(raw, "local", str(location), ref, _local_name(location))
         name = _local_name(Path(unquote(parts.path.rstrip("/")) or parts.netloc))

@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "csv", "json", "md")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC sequences that could move the cursor or
+    clear the screen, from a hostile repository's names) shown as ``\\x1b``-style escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _cell(value: Any, column: str) -> str:
@@ -63,11 +74,12 @@ def render(frame: pl.DataFrame, fmt: str, *, title: str | None = None, console: 
         return json.dumps(frame.to_dicts(), indent=1, default=str, ensure_ascii=False) + "\n"
     if fmt == "md":
         return (f"### {title}\n\n" if title else "") + to_markdown(frame)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # Cells as rich ``Text``, never markup: a name like ``[red]x`` or ``[/]`` is shown as it is.
+    table = Table(title=Text(printable(title)) if title else None, show_lines=False, header_style="bold")
     for column in frame.columns:
-        table.add_column(column, justify="right" if frame[column].dtype.is_numeric() else "left")
+        table.add_column(Text(printable(column)), justify="right" if frame[column].dtype.is_numeric() else "left")
     for row in frame.iter_rows():
-        table.add_row(*[_cell(v, c) for v, c in zip(row, frame.columns, strict=True)])
+        table.add_row(*[Text(printable(_cell(v, c))) for v, c in zip(row, frame.columns, strict=True)])
     buffer = io.StringIO()
     width = console.width if console is not None and console.is_terminal else 200  # piped: do not wrap
     Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)

@@ -306,7 +306,7 @@ def test_token_never_leaks(make_repo: MakeRepo, fake: FakeGitHub, tmp_path: Path
             everything += path.read_bytes().decode("latin-1")
     for form in (TOKEN, basic, TOKEN[4:20]):
         assert form not in everything
-    for leftover in Path(tempfile.gettempdir()).glob("census-github-*"):
+    for leftover in Path(tempfile.gettempdir()).glob("census-*/github-*"):
         config = leftover / "config"
         assert not config.exists() or TOKEN not in config.read_text()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import IO, overload
 
 from crawler.errors import SourceError
 from crawler.redact import scrub
+from crawler.scratch import make_dir
 from crawler.sources.interface import Content, Entry, Source
 
 __all__ = ["GitSource", "RemoteGitSource", "commit_at", "git_env", "run_git", "scrub", "with_config"]
@@ -335,7 +335,7 @@ class RemoteGitSource(GitSource):
     kind = "git"
 
     def __init__(self, url: str, ref: str | None = None) -> None:
-        self._tmp = tempfile.mkdtemp(prefix="census-remote-")
+        self._tmp = make_dir("remote-")
         try:
             run_git(["init", "--quiet", "--bare", self._tmp])
             run_git(["fetch", "--quiet", "--depth=1", "--no-tags", "--", url, ref or "HEAD"], cwd=self._tmp,

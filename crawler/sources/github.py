@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
-import tempfile
 
 from crawler.errors import SourceError
 from crawler.github.api import token_from_env
 from crawler.redact import scrub
+from crawler.scratch import make_dir
 from crawler.sources.git import GitSource, git_env, run_git, with_config
 
 _TRANSIENT = ("returned error: 5", "timed out", "Could not resolve", "Connection refused", "transfer closed",
@@ -61,7 +61,7 @@ class FetchedRepository(GitSource):
     kind = "github"
 
     def __init__(self, clone_url: str, commit: str, *, timeout: float = 30.0) -> None:
-        self._tmp = tempfile.mkdtemp(prefix="census-github-")
+        self._tmp = make_dir("github-")
         token = token_from_env()
         try:
             run_git(["init", "--quiet", "--bare", self._tmp])
