@@ -8,7 +8,9 @@ writer can remove those whose owner is gone.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable
@@ -60,6 +62,19 @@ def clean_leftovers(folder: Path) -> None:
             child.unlink(missing_ok=True)
 
 
+def _failure(exc: BaseException, target: Path) -> BaseException:
+    """A write's failure as the ``OSError`` it is, naming ``target`` (not the temporary file):
+    libraries that write for us (polars) report a full disk as their own error with ``os error N``."""
+    if isinstance(exc, InputError) or not isinstance(exc, Exception):
+        return exc
+    if isinstance(exc, OSError):
+        return OSError(exc.errno or errno.EIO, exc.strerror or str(exc), str(target))
+    found = re.search(r"os error (\d+)", str(exc))
+    code = int(found.group(1)) if found else errno.EIO
+    return OSError(code, os.strerror(code) if found else f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                   str(target))
+
+
 def write_file(target: Path, data: bytes | str) -> None:
     """Replace ``target`` with ``data`` atomically. A symlink is followed (the link stays a link);
     a FIFO or character device (``/dev/stdout``) is written through; anything else that is not a
@@ -87,9 +102,12 @@ def write_file(target: Path, data: bytes | str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, real)
         fsync_dir(real.parent)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        failure = _failure(exc, target)
+        if failure is exc:
+            raise
+        raise failure from None
 
 
 def write_dir(target: Path, fill: Callable[[Path], None]) -> None:
@@ -104,6 +122,9 @@ def write_dir(target: Path, fill: Callable[[Path], None]) -> None:
         _fsync_tree(tmp)
         tmp.rename(target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        failure = _failure(exc, target)
+        if failure is exc:
+            raise
+        raise failure from None

@@ -199,24 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_claims(args: argparse.Namespace, console: Console) -> int:
     import json
-    import tomllib
 
     from crawler.claims import check, claims_of, parse_claims
 
     snap = library.load(args.snapshot, out=args.out)
     if args.config:
-        try:
-            raw = tomllib.loads(Path(args.config).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"no such config file: {args.config}") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"{args.config}: cannot read claims: {exc}") from None
-        claims = parse_claims(raw.get("claim", []))
+        claims = parse_claims(list(load_config(args.config).claims))
+        if not claims:
+            raise InputError(f"{args.config} has no [[claim]] tables")
     else:
         claims = claims_of(snap)
-    if not claims:
-        raise InputError(f"no claims to check: snapshot {snap.id} was made without [[claim]] tables; "
-                         "give --config FILE")
+        if not claims:
+            raise InputError(f"no claims to check: snapshot {snap.id} was made without [[claim]] tables; "
+                             "give --config FILE")
     verdicts = check(snap, claims)
     if args.format == "json":
         print(json.dumps([{"verdict": v.verdict, "text": v.claim.text, "scope": v.claim.scope,

@@ -88,7 +88,8 @@ def test_verdicts(snap: Snapshot) -> None:
     assert one("solo/core", "Rust >= Python", by="code") == "HOLDS"     # 40 lines of code each
     assert one("solo/core", "Rust > Python", by="code") == "FAILS"
     assert one("Acme", "Rust present") == "UNKNOWN"                      # one repository failed
-    assert one("nobody/nothing", "Rust present") == "UNKNOWN"
+    with pytest.raises(ClaimError, match="names nothing"):
+        one("nobody/nothing", "Rust present")
 
 
 def test_figures_name_shares_and_commits(snap: Snapshot) -> None:
@@ -177,3 +178,121 @@ def test_clone_template_fallback_and_other_commit(make_repo: MakeRepo, tmp_path:
 def test_clones_template_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "--repo", "a/b", "--clones", "/src/fixed"]) == 2
     assert "{name}" in capsys.readouterr().err
+
+
+# --- strict claims (a typo never passes silently) --------------------------------------------------
+
+
+@pytest.mark.parametrize(("scope", "hint"), [
+    ("solo/core:pyy", "did you mean 'solo/core:py'"),
+    ("Slo", "did you mean 'Solo'"),
+    ("solo/cor", "did you mean 'solo/core'"),
+])
+def test_a_scope_that_names_nothing_is_bad_input(snap: Snapshot, scope: str, hint: str) -> None:
+    with pytest.raises(ClaimError) as info:
+        verdicts(snap, {"text": "t", "scope": scope, "expect": "Rust absent"})
+    assert "names nothing" in str(info.value) and hint in str(info.value)
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ({"expect": "Rust >= 90"}, "needs a percent sign"),
+    ({"expect": "Rust >= 150%"}, "between 0% and 100%"),
+    ({"by": "lines"}, "by must be"),
+    ({"where": {"created_after": "2024-01-01"}}, "unknown key(s) in where: created_after"),
+    ({"where": {"created_since": "yesterday"}}, "must be a date"),
+    ({"where": {"min_stars": -1}}, "min_stars"),
+    ({"where": "2024"}, "where must be a table"),
+    ({"tolerance": "lots"}, "tolerance must be"),
+    ({"scop": "x"}, "unknown key(s) scop"),
+])
+def test_claims_are_strict(table: dict[str, object], words: str) -> None:
+    with pytest.raises(ClaimError) as info:
+        parse_claims([{"text": "t", "scope": "p", "expect": "Rust present", **table}])
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("raw", [5, [1], "claim", [{"text": "t"}, 3]])
+def test_claims_that_are_not_tables(raw: object) -> None:
+    with pytest.raises(ClaimError):
+        parse_claims(raw)
+
+
+def test_claims_command_is_strict(make_repo: MakeRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo({"src/lib.rs": RUST})
+    out = str(tmp_path / "out")
+    assert main(["scan", "--repo", str(repo), "--out", out]) == 0
+    capsys.readouterr()
+    for text, words in [('[[claims]]\ntext = "t"\nscope = "*"\nexpect = "Rust present"\n', "unknown key"),
+                        ("claim = 5\n", "must be [[claim]] tables"),
+                        ("claim = [1]\n", "must be [[claim]] tables"),
+                        ('[[claim]]\ntext = "t"\nscope = "nope"\nexpect = "Rust present"\n', "names nothing"),
+                        ("", "has no [[claim]] tables")]:
+        config = tmp_path / "c.toml"
+        config.write_text(text)
+        assert main(["claims", "--out", out, "--config", str(config)]) == 2, text
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+# --- populations: claims by repositories, cohorts by GitHub metadata ------------------------------
+
+
+@pytest.fixture
+def population(tmp_path: Path) -> Snapshot:
+    """Seven rows of a population, their top languages worked out by hand:
+    r1 Rust (Rust 100 > Python 50); r2 Python; r3 Python (summed over components: Python 40+40 >
+    Rust 70); r4 C++; r5 failed; r6 = r1 found again in another project (same GitHub id);
+    r7 Python (a 50/50 tie, broken by name)."""
+    import polars as pl
+
+    from crawler.snapshot import write_snapshot
+
+    repos, rows = [], []
+    for name, project, gid, created, stars, topics, status, langs in [
+        ("o/r1", "LLM", 1, "2025-02-01T00:00:00Z", 500, ["llm"], "ok", {".": {"Rust": 100, "Python": 50}}),
+        ("o/r2", "LLM", 2, "2024-05-01T00:00:00Z", 2000, ["llm", "inference"], "ok",
+         {".": {"Python": 300, "Rust": 10}}),
+        ("o/r3", "LLM", 3, "2025-06-01T00:00:00Z", 50, ["LLM"], "ok",
+         {"a": {"Rust": 70, "Python": 40}, "b": {"Python": 40}}),
+        ("o/r4", "LLM", 4, "2023-01-01T00:00:00Z", 10000, [], "ok", {".": {"C++": 900}}),
+        ("o/r5", "LLM", 5, "2025-03-01T00:00:00Z", 5, ["llm"], "failed", {}),
+        ("o/r1", "Other", 1, "2025-02-01T00:00:00Z", 500, ["llm"], "ok", {".": {"Rust": 100, "Python": 50}}),
+        ("o/r7", "LLM", 7, "2025-09-09T00:00:00Z", 300, [], "ok", {".": {"Rust": 50, "Python": 50}}),
+    ]:
+        repos.append({"project": project, "repo": name, "source": f"github:{name}", "status": status,
+                      "commit": "c" * 40, "files": 1, "bytes": 1, "github_id": gid, "created_at": created,
+                      "stars": stars, "topics": topics, "canonical": name,
+                      "error": "boom" if status == "failed" else None})
+        for component, sizes in langs.items():
+            total = sum(sizes.values())
+            rows += [{"project": project, "repo": name, "commit": "c" * 40, "component": component,
+                      "language": lang, "type": "programming", "files": 1, "bytes": size, "share": size / total}
+                     for lang, size in sizes.items()]
+    return write_snapshot(tmp_path / "pop", repos=pl.DataFrame(repos), files=pl.DataFrame(
+        {"project": [], "repo": [], "path": []}, schema={"project": pl.String, "repo": pl.String, "path": pl.String}),
+        breakdown=pl.DataFrame(rows))
+
+
+@pytest.mark.parametrize(("table", "verdict", "words"), [
+    ({"expect": "Rust > Python"}, "UNKNOWN", "1 of 7 repositories left out (o/r5: failed (boom))"),
+    ({"expect": "Rust > Python", "tolerance": 1}, "FAILS", "Rust tops 1 of 5 repositories (20.0%) vs Python "
+     "tops 3 of 5 repositories (60.0%)"),
+    ({"expect": "Python is the top language", "tolerance": "20%"}, "HOLDS", "Python tops 3 of 5"),
+    ({"expect": "C++ >= 20%", "tolerance": 1}, "HOLDS", "C++ tops 1 of 5 repositories (20.0%), expected >= 20%"),
+    ({"expect": "Rust >= Python", "where": {"created_since": "2025-01-01"}}, "UNKNOWN", "left out"),
+    ({"expect": "Python > Rust", "where": {"created_since": "2025-01-01", "created_before": "2025-06-01"},
+      "tolerance": 1}, "FAILS", "Python tops 0 of 1"),
+    ({"expect": "Python >= 50%", "where": {"min_stars": 1000}}, "HOLDS", "Python tops 1 of 2 repositories (50.0%)"),
+    ({"expect": "Python is the top language", "where": {"topic": "LLM"}, "tolerance": 1}, "HOLDS",
+     "Python tops 2 of 3 repositories"),
+    ({"expect": "Go absent", "where": {"min_stars": 1000}}, "HOLDS", "Go tops 0 of 2"),
+])
+def test_claims_by_repositories(population: Snapshot, table: dict[str, object], verdict: str, words: str) -> None:
+    (got, figures), = verdicts(population, {"text": "t", "scope": "*", "by": "repos", **table})  # type: ignore[arg-type]
+    assert got == verdict and words in figures, figures
+
+
+def test_where_narrows_byte_claims_too(population: Snapshot) -> None:
+    (got, figures), = verdicts(population, {"text": "t", "scope": "LLM", "expect": "Python >= 90%",  # type: ignore[arg-type]
+                                            "where": {"min_stars": 1000, "topic": "inference"}})
+    assert got == "HOLDS" and "Python 96.8% (300 bytes)" in figures and "o/r2@" in figures

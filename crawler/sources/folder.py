@@ -49,6 +49,12 @@ class FolderSource(Source):
                 else:
                     yield rel
 
+    def _inside(self, full: bytes) -> bool:
+        """Whether every parent folder of ``full`` resolves inside the root."""
+        parent = os.path.realpath(os.path.dirname(full))
+        root = self._root_bytes
+        return parent == root or parent.startswith(root + b"/")
+
     def entries(self) -> Iterator[Entry]:
         for rel in sorted(set(self._paths())):
             entry = self._stat_entry(rel)
@@ -59,6 +65,10 @@ class FolderSource(Source):
         if submodule:  # listed whether or not it is checked out
             return Entry(rel, "submodule", None)
         full = os.path.join(self._root_bytes, rel)
+        # Every parent must be a real folder inside the root: a tracked path under a folder that was
+        # replaced by a symlink (``a -> /etc``, ``a/passwd``) must not reveal anything outside.
+        if not self._inside(full):
+            return Entry(rel, "file", None, note="path leaves the folder through a symlink")
         try:
             st = os.lstat(full)
         except OSError:
@@ -77,10 +87,8 @@ class FolderSource(Source):
             if entry.kind != "file":
                 continue
             full = os.path.join(root, entry.raw_path)
-            # Every parent must be a real directory inside the root: never follow a link out.
-            parent = os.path.realpath(os.path.dirname(full))
-            if parent != root and not parent.startswith(root + b"/"):
-                yield Content(entry, None, "path leaves the folder through a symlink")
+            if entry.size is None or not self._inside(full):  # never follow a link out
+                yield Content(entry, None, entry.note or "path leaves the folder through a symlink")
                 continue
             try:
                 fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
