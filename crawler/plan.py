@@ -191,7 +191,7 @@ class Planner:
         meta = resolved.github
         if meta is not None:
             first = seen_ids.get((target.project, meta.id))
-            if first is not None and first != target.name:
+            if first is not None:
                 yield Done(index, key, target, result_of(target, resolved, Status.SKIPPED,
                                                          f"same repository as {first}"))
                 return

@@ -73,7 +73,7 @@ def parse_spec(text: str, *, base_dir: Path | None = None) -> RepoSpec:
             if not parts.path.strip("/"):
                 raise SpecError(f"git+file:// needs a path: {scrub(raw)!r} (e.g. git+file:///srv/repo.git)")
             location = Path(unquote(parts.path))
-            return RepoSpec(raw, "local", str(location), ref, _local_name(location))
+            return RepoSpec(scrub(raw), "local", str(location), ref, _local_name(location))
         name = _local_name(Path(unquote(parts.path.rstrip("/")) or parts.netloc))
         return RepoSpec(scrub(raw), "remote", url, ref, name)
     body = raw[len("github:"):] if raw.startswith("github:") else raw

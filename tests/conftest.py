@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,23 @@ def make_repo(tmp_path: Path) -> MakeRepo:
         git(tmp_path, "clone", "-q", "--bare", str(work), str(target))
         return target
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_traceback(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """Test-wide guard: nothing census prints — read by the test or left unread — holds a traceback."""
+    seen: list[str] = []
+    original = capsys.readouterr
+
+    def reading() -> Any:
+        captured = original()
+        seen.append(captured.out + captured.err)
+        return captured
+
+    capsys.readouterr = reading  # type: ignore[method-assign]
+    yield
+    rest = original()
+    text = "".join(seen) + rest.out + rest.err
+    assert "Traceback (most recent call last)" not in text, text[-2000:]
+    print(rest.out, end="")
+    print(rest.err, end="", file=sys.stderr)

@@ -74,9 +74,12 @@ def rate_limit_wait(status: int, headers: Mapping[str, str], attempt: int = 1) -
     """The rate-limit signal in an answer, if any: primary (reset by the server's Date) or secondary."""
     if status not in (403, 429):
         return None
-    retry_after = _number(_header(headers, "retry-after"))
+    retry_after_text = _header(headers, "retry-after")
+    retry_after = _number(retry_after_text)
     if retry_after is not None:
         return RateLimited(max(retry_after, 0.0), "secondary")
+    if retry_after_text is not None:  # asked to wait, but not how long (a broken header): as if unsaid
+        return RateLimited(SECONDARY_DEFAULT_WAIT * 2 ** (attempt - 1), "secondary")
     if _header(headers, "x-ratelimit-remaining") == "0":
         reset = _number(_header(headers, "x-ratelimit-reset"))
         if reset is not None:

@@ -15,7 +15,7 @@ import subprocess
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, overload
 
@@ -85,9 +85,13 @@ def run_git(args: list[str], *, cwd: str | Path | None = None, check: bool = Tru
 
 
 def commit_at(git_dir: str | Path, tip: str, when: datetime) -> str | None:
-    """The last first-parent commit from ``tip`` whose committer date is at or before ``when``
-    (``@SECONDS``: git reads a bare number of a few digits as a date, not as seconds)."""
-    out = run_git(["rev-list", "-1", "--first-parent", f"--before=@{int(when.timestamp())}", tip, "--"],
+    """The last first-parent commit from ``tip`` whose committer date is at or before ``when``.
+    The date goes to git as an explicit UTC timestamp: git's date parser reads a short number
+    (``--before=86399``, or even ``@86399``) as something else, which made 1970–1973 today."""
+    moment = when.astimezone(UTC)
+    if moment.timestamp() < 0:
+        return None  # git keeps no commit before 1970
+    out = run_git(["rev-list", "-1", "--first-parent", f"--before={moment:%Y-%m-%d %H:%M:%S} +0000", tip, "--"],
                   cwd=git_dir, check=False)
     commit = out.stdout.decode().strip()
     return commit or None
