@@ -165,8 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", help="the older snapshot (id or folder)")
     diff.add_argument("new", help="the newer snapshot (id or folder)")
     diff.add_argument("--out", default="output", help="output folder to find snapshots by id")
+    diff.add_argument("--by", choices=("project", "repo", "component", "language"), default="repo",
+                      help="the level rows sum to (default: repo): per project, repository or component and "
+                      "language, or per language over everything")
     diff.add_argument("--min-change", type=float, default=0.0, metavar="PP",
                       help="hide rows whose share moved less than PP percentage points")
+    diff.add_argument("--limit", type=int, default=40, metavar="N",
+                      help="rows shown in the table and md formats (default 40; csv and json give all)")
     diff.add_argument("--format", choices=FORMATS, default="table", help="output format")
     diff.set_defaults(func=cmd_diff)
 
@@ -249,43 +254,72 @@ def _arrow(old: object, new: object, fmt: str = "{}") -> str:
     return a if a == b else f"{a} → {b}"
 
 
-def diff_view(table: pl.DataFrame) -> pl.DataFrame:
-    """The diff as people read it: old → new in one cell."""
-    rows = []
-    for r in table.iter_rows(named=True):
-        rows.append({
-            "project": r["project"], "repo": r["repo"], "component": r["component"], "language": r["language"],
-            "change": r["change"] + (f" (repository {r['repo_change']})" if r["repo_change"] != "kept" else
-                                      f" (component {r['component_change']})" if r["component_change"] != "kept"
-                                      else ""),
-            "bytes": _arrow(r["bytes_old"], r["bytes_new"], "{:,}") + f" ({r['bytes_delta']:+,})",
-            "share": _arrow(None if r["share_old"] is None else r["share_old"] * 100,
-                            None if r["share_new"] is None else r["share_new"] * 100, "{:.1f}%")
-            + f" ({r['share_delta_pp']:+.1f} pp)",
-            "files": _arrow(r["files_old"], r["files_new"]),
-            "commit": _arrow(r["commit_old"] and r["commit_old"][:7], r["commit_new"] and r["commit_new"][:7]),
-        })
-    return pl.DataFrame(rows, schema={k: pl.String for k in
-                                      ("project", "repo", "component", "language", "change", "bytes", "share",
-                                       "files", "commit")})
+def diff_view(table: pl.DataFrame, by: str = "component") -> pl.DataFrame:
+    """The diff as people read it: old → new in one cell; a repository that came, went or could
+    not be compared said once, on one row, not once per language."""
+    from crawler.diff import LEVELS, NOT_COMPARED
+
+    keys = LEVELS[by]
+    whole = table.filter(pl.col("repo_change").is_in(["added", "removed", NOT_COMPARED]))
+    rows: list[dict[str, object]] = []
+    for (project, repo), group in whole.group_by(["project", "repo"], maintain_order=True):
+        kind = group["repo_change"][0]
+        change = "not compared (failed or not scanned on one side)" if kind == NOT_COMPARED else f"repository {kind}"
+        rows.append({"project": project, "repo": repo, "component": None,
+                     "language": f"{group['language'].n_unique()} languages", "change": change,
+                     "bytes": _arrow(_total(group["bytes_old"]), _total(group["bytes_new"]), "{:,}"),
+                     "share": "", "files": _arrow(_total(group["files_old"]), _total(group["files_new"])),
+                     "commit": _arrow(_short(group["commit_old"][0]), _short(group["commit_new"][0]))})
+    apart = pl.col("repo_change").is_in(["added", "removed", NOT_COMPARED]).fill_null(False)
+    for r in table.filter(apart.not_()).iter_rows(named=True):
+        change = r["change"] + (f" (component {r['component_change']})" if r["component_change"] not in (None, "kept")
+                                else "")
+        delta = "" if r["bytes_delta"] is None else f" ({r['bytes_delta']:+,})"
+        share = _arrow(None if r["share_old"] is None else r["share_old"] * 100,
+                       None if r["share_new"] is None else r["share_new"] * 100, "{:.1f}%")
+        rows.append({"project": r["project"], "repo": r["repo"], "component": r["component"],
+                     "language": r["language"], "change": change,
+                     "bytes": _arrow(r["bytes_old"], r["bytes_new"], "{:,}") + delta,
+                     "share": share + ("" if r["share_delta_pp"] is None else f" ({r['share_delta_pp']:+.1f} pp)"),
+                     "files": _arrow(r["files_old"], r["files_new"]),
+                     "commit": _arrow(_short(r["commit_old"]), _short(r["commit_new"]))})
+    columns = [*keys, "language", "change", "bytes", "share", "files"] + (["commit"] if "repo" in keys else [])
+    view = pl.DataFrame(rows, schema={k: pl.String for k in ("project", "repo", "component", "language", "change",
+                                                              "bytes", "share", "files", "commit")})
+    return view.select(columns)
+
+
+def _total(column: pl.Series) -> int | None:
+    return None if column.is_null().all() else int(column.sum())
+
+
+def _short(commit: str | None) -> str | None:
+    return commit[:7] if commit else None
 
 
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     from crawler.diff import diff, notes
 
     old, new = library.load(args.old, out=args.out), library.load(args.new, out=args.out)
-    table = diff(old, new, min_change=args.min_change)
+    if args.limit < 1:
+        raise InputError("--limit must be at least 1")
+    table = diff(old, new, by=args.by, min_change=args.min_change)
     warnings = notes(old, new).warnings
-    for warning in warnings:
-        print(printable(f"census: note: {warning}"), file=sys.stderr)
-    title = f"{old.id} → {new.id}"
+    title = f"{old.id} → {new.id}, by {args.by}"
     if args.format in ("csv", "json"):
         print(render(table, args.format), end="")
-    elif args.format == "md":
-        head = "".join(f"> **Note:** {w}\n>\n" for w in warnings)
-        print(render(diff_view(table), "md", title=title).replace("\n\n", "\n\n" + head, 1), end="")
     else:
-        print(render(diff_view(table), "table", title=title, console=console), end="")
+        view = diff_view(table, args.by)
+        shown = view.head(args.limit)
+        more = view.height - shown.height
+        tail = f"… and {more:,} more rows (--limit, or --format csv for all)\n" if more else ""
+        if args.format == "md":
+            head = "".join(f"> **Note:** {w}\n>\n" for w in warnings)
+            print(render(shown, "md", title=title).replace("\n\n", "\n\n" + head, 1) + tail, end="")
+        else:
+            print(render(shown, "table", title=title, console=console) + tail, end="")
+    for warning in warnings:  # below the table, where they are read
+        print(printable(f"census: note: {warning}"), file=sys.stderr)
     return EXIT_OK
 
 

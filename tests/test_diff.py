@@ -95,7 +95,7 @@ def test_sorted_by_size_and_min_change(snapshots: tuple[Snapshot, Snapshot]) -> 
     old, new = snapshots
     table = diff(old, new)
     assert table.columns == COLUMNS
-    sizes = table["share_delta_pp"].abs().to_list()
+    sizes = table["bytes_delta"].abs().to_list()  # the biggest move of code first, not of shares
     assert sizes == sorted(sizes, reverse=True)
     big = diff(old, new, min_change=50)
     assert set(big["change"]) <= {"added", "removed", "reclassified", "changed"}
@@ -130,7 +130,10 @@ def test_cli_diff_formats(snapshots: tuple[Snapshot, Snapshot], capsys: pytest.C
     assert md.startswith("### ") and "| reclassified |" in md
     assert main(["diff", old.id, new.id, "--out", out]) == 0
     text = capsys.readouterr().out
-    assert "Rust" in text and "→" in text
+    assert "Rust" in text and "→" in text and "repository added" in text and "repository removed" in text
+    assert main(["diff", old.id, new.id, "--out", out, "--by", "language", "--limit", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "by language" in text and "… and" in text and "more rows" in text
     assert main(["diff", old.id, "nope", "--out", out]) == 2
     assert "no snapshot 'nope'" in capsys.readouterr().err
 
@@ -142,3 +145,43 @@ def test_library_accepts_ids(snapshots: tuple[Snapshot, Snapshot]) -> None:
     out = old.path.parents[1]
     assert crawler.diff(old.id, new.id, out=out).height == 7
     git  # noqa: B018 - imported for fixtures' helpers
+
+
+def test_levels_sum_the_rows(snapshots: tuple[Snapshot, Snapshot]) -> None:
+    old, new = snapshots
+    by_repo = {(r["repo"], r["language"]): r for r in diff(old, new, by="repo").to_dicts()}
+    assert by_repo[("a", "Rust")]["bytes_delta"] == 50 and by_repo[("a", "Rust")]["component"] is None
+    assert by_repo[("a", "Rust")]["share_new"] == pytest.approx(150 / (150 + 50 + 60))  # of the repository
+    assert by_repo[("b", "Go")]["repo_change"] == "added" and by_repo[("c", "Ruby")]["repo_change"] == "removed"
+    by_project = diff(old, new, by="project")
+    assert set(by_project["repo"].to_list()) == {None} and by_project["repo_change"].null_count() == by_project.height
+    rust = by_project.filter(pl.col("language") == "Rust").row(0, named=True)
+    assert (rust["bytes_old"], rust["bytes_new"]) == (100, 150)
+    by_language = diff(old, new, by="language")
+    assert by_language["project"].null_count() == by_language.height
+    assert by_language["language"].n_unique() == by_language.height
+    total = by_language["bytes_new"].fill_null(0).sum()
+    assert by_language.filter(pl.col("language") == "Rust")["share_new"][0] == pytest.approx(150 / total)
+
+
+def test_a_repository_that_failed_is_not_compared(make_repo: MakeRepo, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a failed repository looked like deleted code (its languages 'removed')."""
+    a = make_repo({"a.rs": rust(400)}, name="a")
+    b = make_repo({"b.py": python(100)}, name="b")
+    out = str(tmp_path / "out")
+    targets = [Target("P", parse_spec(str(a)), "a"), Target("P", parse_spec(str(b)), "b")]
+    first = scan(targets, out=out, options=ScanOptions(jobs=1))
+    hidden = tmp_path / "hidden"
+    a.rename(hidden)  # the repository cannot be read now
+    second = scan(targets, out=out, options=ScanOptions(jobs=1))
+    rows = diff(first, second, by="repo")
+    failed = rows.filter(pl.col("repo") == "a").row(0, named=True)
+    assert (failed["change"], failed["repo_change"], failed["bytes_delta"]) == ("not compared", "not compared", None)
+    project = diff(first, second, by="project").row(0, named=True)
+    assert (project["language"], project["share_old"], project["share_new"]) == ("Python", 1.0, 1.0)
+    assert "removed" not in rows["change"].to_list()
+    assert any("1 repositories are not compared" in w for w in notes(first, second).warnings)
+    assert main(["diff", first.id, second.id, "--out", out]) == 0
+    captured = capsys.readouterr()
+    assert "not compared" in captured.out and "not compared" in captured.err
