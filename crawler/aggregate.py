@@ -37,3 +37,45 @@ def breakdown(files: pl.DataFrame, by: list[str] | None = None) -> pl.DataFrame:
     )
     return table.select([*keys, "language", "type", "files", *_SUMS, "share"]).sort(
         [*keys, "bytes", "language"], descending=[False] * len(keys) + [True, False])
+
+
+def top_languages(rows: pl.DataFrame) -> pl.DataFrame:
+    """(project, repo, language): each repository's top language — the group with the most counted
+    bytes over all its components, ties broken by name."""
+    summed = rows.group_by("project", "repo", "language").agg(pl.col("bytes").sum())
+    return (summed.filter(pl.col("bytes") > 0).sort(["project", "repo", "bytes", "language"],
+                                                     descending=[False, False, True, False])
+            .unique(["project", "repo"], keep="first", maintain_order=True).select("project", "repo", "language"))
+
+
+def repos_by_top_language(repos: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per counted repository — the same repository in two projects (or found by two
+    searches) once — with its top language (null when it has no counted code) and its GitHub
+    metadata: project, repo, id, created_at, stars, language."""
+    counted = repos.filter(pl.col("status").is_in(["ok", "unchanged"]))
+    ident = pl.coalesce(pl.col("github_id").cast(pl.String), pl.col("canonical"),
+                        pl.concat_str([pl.col("project"), pl.col("repo")], separator="\0")).alias("id")
+    table = counted.select("project", "repo", ident, "created_at", "stars").join(
+        top_languages(rows), on=["project", "repo"], how="left")
+    return table.sort(pl.col("language").is_null()).unique("id", keep="first", maintain_order=True)
+
+
+def top_language_counts(repos: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Repositories per top language (language, repos, share of the repositories with counted code)."""
+    table = repos_by_top_language(repos, rows).filter(pl.col("language").is_not_null())
+    counts = table.group_by("language").agg(pl.len().cast(pl.Int64).alias("repos"))
+    total = counts["repos"].sum() or 0
+    return counts.with_columns((pl.col("repos") / max(int(total), 1)).alias("share")).sort(
+        ["repos", "language"], descending=[True, False])
+
+
+def regroup(table: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """A breakdown summed again at a coarser level (``by``: a subset of its keys), shares recomputed:
+    the same figures as ``breakdown(files, by)`` without reading the per-file rows."""
+    sums = [pl.when(pl.col(c).is_null().all()).then(None).otherwise(pl.col(c).sum()).alias(c)
+            for c in ("files", *_SUMS)]
+    summed = table.group_by([*by, "language"]).agg(pl.col("type").first(), *sums)
+    total = pl.col("bytes").sum().over(by) if by else pl.col("bytes").sum()
+    summed = summed.with_columns(pl.when(total > 0).then(pl.col("bytes") / total).otherwise(0.0).alias("share"))
+    return summed.select([*by, "language", "type", "files", *_SUMS, "share"]).sort(
+        [*by, "bytes", "language"], descending=[False] * len(by) + [True, False])

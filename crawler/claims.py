@@ -41,6 +41,7 @@ from typing import Any
 
 import polars as pl
 
+from crawler.aggregate import repos_by_top_language
 from crawler.errors import InputError
 from crawler.linguist import languages
 from crawler.snapshot import Snapshot
@@ -374,25 +375,12 @@ def _measure(claim: Claim, rows: pl.DataFrame, repos: pl.DataFrame, where: str) 
     return Verdict(claim, "HOLDS" if holds else "FAILS", f"{detail} in {where} [{_commits(repos)}]")
 
 
-def top_languages(rows: pl.DataFrame) -> pl.DataFrame:
-    """(project, repo, language): each repository's top language — the group with the most counted
-    bytes over all its components, ties broken by name."""
-    summed = rows.group_by("project", "repo", "language").agg(pl.col("bytes").sum())
-    return (summed.filter(pl.col("bytes") > 0).sort(["project", "repo", "bytes", "language"],
-                                                     descending=[False, False, True, False])
-            .unique(["project", "repo"], keep="first", maintain_order=True).select("project", "repo", "language"))
-
-
 def _by_repos(claim: Claim, rows: pl.DataFrame, repos: pl.DataFrame, where: str) -> Verdict:
     if not repos.height:
         return Verdict(claim, "UNKNOWN", f"no scanned repository in {where}")
-    tops = top_languages(rows)
-    # The same repository in two projects (or found by two searches) counts once.
-    identity = repos.select("project", "repo", pl.coalesce(pl.col("github_id").cast(pl.String),
-                                                           pl.col("canonical"), pl.col("repo")).alias("_id"))
-    tops = tops.join(identity, on=["project", "repo"]).unique("_id", keep="first", maintain_order=True)
-    counted = tops.height
-    empty = identity.unique("_id").height - counted
+    table = repos_by_top_language(repos, rows)
+    tops = table.filter(pl.col("language").is_not_null())
+    empty, counted = table.height - tops.height, tops.height
     amounts = {str(k): int(v) for k, v in tops.group_by("language").len().iter_rows()}
 
     def fig(lang: str) -> str:

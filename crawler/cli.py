@@ -19,7 +19,7 @@ from rich.console import Console
 
 from crawler import library
 from crawler.__version__ import __version__
-from crawler.aggregate import breakdown
+from crawler.aggregate import regroup, top_language_counts
 from crawler.atomic import write_file
 from crawler.checkpoint import output_lock
 from crawler.config import load_config
@@ -153,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Print a snapshot's language breakdown (default: the newest).")
     show.add_argument("snapshot", nargs="?", help="snapshot id or folder (default: the newest)")
     show.add_argument("--out", default="output", help="output folder to find snapshots by id")
-    show.add_argument("--by", choices=("component", "repo", "project", "language"), default="component",
-                      help="what each row sums (default: component)")
+    show.add_argument("--by", choices=("component", "repo", "project", "language", "top-language"),
+                      default="component", help="what each row sums (default: component); top-language: "
+                      "repositories per top language, each repository counted once")
     show.add_argument("--format", choices=FORMATS, default="table", help="output format")
     show.add_argument("--lines", action="store_true",
                       help="add lines, code, comments and blanks (tokei's counts) next to bytes")
@@ -458,16 +459,25 @@ def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
     snap = library.load(args.snapshot, out=args.out)
-    keys = {"component": ["project", "repo", "commit", "component"], "repo": ["project", "repo", "commit"],
-            "project": ["project"], "language": []}[args.by]
-    table = snap.breakdown if args.by == "component" else breakdown(snap.files, by=keys)
-    if args.format == "table" and "commit" in keys:  # full ids in machine formats, short ones for people
-        table = table.with_columns(pl.col("commit").str.slice(0, 10))
-    columns = [*keys, "language", "type", "files", "bytes", "share"]
-    if args.lines:
-        columns[-1:-1] = ["lines", "code", "comments", "blanks"]
-    print(render(table.select(columns), args.format, console=console,
-                 title=f"snapshot {snap.id}, by {args.by}"), end="")
+    title = f"snapshot {snap.id}, by {args.by}"
+    if args.by == "top-language":
+        table = top_language_counts(snap.repos, snap.breakdown)
+        print(render(table, args.format, console=console, title=title), end="")
+    else:
+        keys = {"component": ["project", "repo", "commit", "component"], "repo": ["project", "repo", "commit"],
+                "project": ["project"], "language": []}[args.by]
+        table = snap.breakdown if args.by == "component" else regroup(snap.breakdown, keys)
+        if args.format == "table" and "commit" in keys:  # full ids in machine formats, short ones for people
+            table = table.with_columns(pl.col("commit").str.slice(0, 10))
+        columns = [*keys, "language", "type", "files", "bytes", "share"]
+        if args.lines:
+            columns[-1:-1] = ["lines", "code", "comments", "blanks"]
+        print(render(table.select(columns), args.format, console=console, title=title), end="")
+    counted = snap.repos.filter(pl.col("status").is_in(sorted(COUNTED))).height
+    if counted < snap.repos.height:  # partial figures say so, below the table where they are read
+        print(f"census: note: partial figures: {counted:,} of {snap.repos.height:,} repositories counted; the "
+              f"{snap.repos.height - counted:,} others (failed, deferred, not found …) are in no figure above",
+              file=sys.stderr)
     return EXIT_OK
 
 

@@ -50,10 +50,11 @@ def test_model(two: tuple[Snapshot, Snapshot, Path]) -> None:
     assert repo.bar.segments[0].color == languages.color("Rust")
     assert [p.name for p in report.problems] == ["gone"] and report.problems[0].status == "failed"
     assert report.against == old.id
-    assert {(m["component"], m["language"], m["change"]) for m in report.movers} == {
-        (".", "Rust", "changed"), (".", "Shell", "removed")}
-    assert {"what": "component", "name": "Project <A&B> / a / node"} in report.appeared
-    assert {"what": "language", "name": "Project <A&B> / a / .: Shell"} in report.disappeared
+    # per repository and language, the biggest move of code first
+    assert [(m["component"], m["language"], m["change"]) for m in report.movers] == [
+        (None, "TypeScript", "added"), (None, "Rust", "changed"), (None, "Shell", "removed")]
+    assert report.appeared == () and report.disappeared == ()  # only whole repositories come and go
+    assert report.counted == 1 and report.totals["repos"] == 2
     (trend,) = report.trends
     rust_series = next(s for s in trend.series if s.language == "Rust")
     assert [round(share or 0, 3) for _, share in rust_series.points] == [round(100 / 220, 3), round(150 / 300, 3)]
@@ -62,7 +63,8 @@ def test_model(two: tuple[Snapshot, Snapshot, Path]) -> None:
 def test_html_is_self_contained_and_escaped(two: tuple[Snapshot, Snapshot, Path]) -> None:
     old, new, out = two
     html = make_report(new, against=old, out=out)
-    assert "<script" not in html and "<link" not in html and "src=" not in html and "url(" not in html
+    assert "<script" not in html and "<link" not in html and "src=" not in html
+    assert not re.search(r"url\((?!#)", html) and not re.search(r'xlink:href="(?!#)', html)  # only within the page
     assert "@import" not in html
     assert "Project &lt;A&amp;B&gt;" in html and "Project <A&B>" not in html
     assert languages.color("Rust") in html and "<svg" in html and "@media print" in html
@@ -75,8 +77,8 @@ def test_markdown(two: tuple[Snapshot, Snapshot, Path]) -> None:
     md = render_markdown(build(new, against=old))
     assert md.startswith(f"# census report `{new.id}`")
     assert "| Rust |" in md and "█" in md and "## Not counted" in md and "## What moved since" in md
-    assert "Project <A&B> / a / `.` | Rust | changed" in md
-    assert "**Appeared:** component Project <A&B> / a / node" in md
+    assert "| Project <A&B> / a | Rust | changed |" in md
+    assert "**Partial figures:** 1 of 2 repositories counted" in md
     assert make_report(new, fmt="md", trend=False, out=out).count("## Trend") == 0
     assert "one snapshot only" in render_markdown(build(new, history=[new]))
 

@@ -7,8 +7,8 @@ from importlib import resources
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
-from crawler.report.model import Report
-from crawler.report.svg import trend_chart
+from crawler.report import charts
+from crawler.report.model import Population, Report, Trend
 
 
 def _bytes(n: int | None) -> str:
@@ -31,7 +31,23 @@ def _environment() -> Environment:
     env.filters["pp"] = lambda f: "" if f is None else f"{f:+.1f} pp"
     env.filters["short"] = lambda sha: (sha or "")[:10]
     env.globals["trend_chart"] = lambda trend: Markup(trend_chart(trend))
+    env.globals["cohort_chart"] = lambda population: Markup(cohort_chart(population))
     return env
+
+
+def trend_chart(trend: Trend, *, percent: bool = True) -> str:
+    """A trend as an SVG line chart over a real time axis, marks where the repositories changed."""
+    lines = [charts.Line(s.language, s.color, tuple((m, share) for m, (_, share) in
+                                                    zip(trend.moments, s.points, strict=True)))
+             for s in trend.series]
+    marks = [charts.Mark(when, text) for when, text in trend.marks]
+    return charts.time_lines(lines, title=f"Share of {'repositories' if 'repositories' in trend.project else 'bytes'}"
+                             f" by language — {trend.project}", marks=marks, percent=percent)
+
+
+def cohort_chart(population: Population) -> str:
+    stacks = [charts.Stack(c.label, c.parts) for c in population.cohorts]
+    return charts.stacked_bars(stacks, title="Repositories by top language, per year created")
 
 
 def render_html(report: Report) -> str:

@@ -38,10 +38,36 @@ def render_markdown(report: Report) -> str:
     t = report.totals
     out += [f"{report.created_at} · {t['projects']} projects · {t['repos']} repositories · {t['files']:,} files · "
             f"census {report.tool_version} · " + " · ".join(f"{k}: {v}" for k, v in report.language_data.items()), ""]
+    if report.counted < t["repos"]:
+        out += [f"> **Partial figures:** {report.counted:,} of {t['repos']:,} repositories counted; "
+                f"{t['repos'] - report.counted:,} could not be and are in no figure below (see *Not counted*).", ""]
     if report.claims:
         out += ["## Claims", "", markdown_table(["verdict", "claim", "figures"],
                                                 ([f"**{c['verdict']}**", c["text"], c["figures"]]
                                                  for c in report.claims))]
+    if report.population is not None:
+        pop = report.population
+        out += ["## Population: repositories by top language", "",
+                f"Each repository counts once, for the language with the most counted bytes: {pop.repos:,} "
+                f"repositories" + (f", {pop.without_code:,} without counted code" if pop.without_code else "")
+                + (f"; {pop.left_out:,} not counted are left out" if pop.left_out else "") + ".", ""]
+        out.append(markdown_table(["top language", "repositories", "share", ""],
+                                  ([s.language, f"{s.bytes:,}", s.percent, f"`{text_bar(s.share)}`"]
+                                   for s in pop.bar.segments), right=[False, True, True, False]))
+        if len(pop.cohorts) > 1:
+            languages = [s.language for s in pop.bar.segments]
+            rows = []
+            for cohort in pop.cohorts:
+                per = {lang: n for lang, n, _ in cohort.parts}
+                total = sum(per.values())
+                rows.append([cohort.label, f"{total:,}", *(f"{per.get(lang, 0):,}" for lang in languages)])
+            right = [False, *(True for _ in range(len(languages) + 1))]
+            out += ["### By year created", "", markdown_table(["year", "repositories", *languages], rows, right=right)]
+        if pop.trend is not None:
+            out += ["### Share of repositories topped, over time", ""]
+            out.append(markdown_table(["language", *pop.trend.dates],
+                                      ([s.language, *("–" if v is None else f"{v * 100:.1f}%" for _, v in s.points)]
+                                       for s in pop.trend.series), right=[False, *(True for _ in pop.trend.dates)]))
     for project in report.projects:
         out += [f"## {md_cell(project.name)}", "", md_cell(_summary(project.bar)), ""]
         out += _bar_table(project.bar)
@@ -53,6 +79,8 @@ def render_markdown(report: Report) -> str:
             if len(repo.components) > 1 or (repo.components and repo.components[0].name != "."):
                 out.append(markdown_table(["component", "languages"],
                                           ([f"`{c.name}`", _summary(c.bar)] for c in repo.components)))
+        if report.hidden_repos.get(project.name):
+            out += [f"_and {report.hidden_repos[project.name]:,} more repositories (the largest are shown)_", ""]
     if report.against:
         out += [f"## What moved since `{report.against}`", ""]
         out += [f"> **Note:** {md_cell(n)}" for n in report.diff_notes]
@@ -65,16 +93,25 @@ def render_markdown(report: Report) -> str:
                 share_new = "–" if m["share_new"] is None else f"{m['share_new'] * 100:.1f}%"
                 bytes_old = "–" if m["bytes_old"] is None else f"{m['bytes_old']:,}"
                 bytes_new = "–" if m["bytes_new"] is None else f"{m['bytes_new']:,}"
-                rows.append([f"{m['project']} / {m['repo']} / `{m['component']}`", m["language"], m["change"],
+                rows.append([f"{m['project']} / {m['repo']}", m["language"], m["change"],
                              f"{bytes_old} → {bytes_new}", f"{share_old} → {share_new}",
                              f"{m['share_delta_pp']:+.1f} pp"])
             out.append(markdown_table(["where", "language", "change", "bytes", "share", "Δ share"], rows,
                                       right=[False, False, False, True, True, True]))
+            if report.more.get("movers"):
+                out += [f"_and {report.more['movers']:,} smaller moves_", ""]
         else:
-            out += ["_nothing moved_", ""]
-        for title, items in (("Appeared", report.appeared), ("Disappeared", report.disappeared)):
+            out += ["_nothing moved within the repositories compared on both sides_", ""]
+        if report.not_compared:
+            out += ["**Not compared** (failed or not scanned on one side): "
+                    + "; ".join(f"{md_cell(n['project'])} / {md_cell(n['repo'])} ({n['statuses']})"
+                                for n in report.not_compared), ""]
+        for title, key, items in (("Repositories that appeared", "appeared", report.appeared),
+                                  ("Repositories that disappeared", "disappeared", report.disappeared)):
             if items:
-                out += [f"**{title}:** " + "; ".join(f"{a['what']} {md_cell(a['name'])}" for a in items), ""]
+                more = report.more.get(key, 0)
+                out += [f"**{title}:** " + "; ".join(md_cell(a["name"]) for a in items)
+                        + (f"; and {more:,} more" if more else ""), ""]
     if report.trends or report.trend_note:
         out += ["## Trend: share of each language over time", ""]
         if report.trend_note:
@@ -89,4 +126,6 @@ def render_markdown(report: Report) -> str:
         out += ["## Not counted", "", markdown_table(["project", "repository", "status", "why"],
                                                       ([p.project, p.name, p.status, p.error or ""]
                                                        for p in report.problems))]
+        if report.more.get("problems"):
+            out += [f"_and {report.more['problems']:,} more (repos.parquet lists them all)_", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 
+from crawler.aggregate import repos_by_top_language
 from crawler.diff import diff as diff_snapshots
+from crawler.diff import not_compared, notes
 from crawler.linguist import languages
 from crawler.snapshot import Snapshot
 from crawler.values import COUNTED
@@ -18,6 +20,9 @@ OTHER = "Other"
 OTHER_COLOR = "#ededed"  # GitHub's colour for what its bar lumps together
 NO_COLOR = "#cccccc"
 BAR_LIMIT = 8            # languages named on a bar; the rest are "Other", as on GitHub
+CARDS_LIMIT = 60         # repositories drawn per project (the largest); the rest are counted
+LIST_LIMIT = 30          # items of a list (appeared, disappeared, not counted) before "and N more"
+POPULATION_MIN = 5       # repositories with a top language before the population section shows
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,28 @@ class Trend:
     project: str
     dates: tuple[str, ...]
     series: tuple[TrendSeries, ...]
+    moments: tuple[datetime, ...] = ()
+    marks: tuple[tuple[datetime, str], ...] = ()   # where the set of repositories changed, and how
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Repositories created in one year, by top language: (language, repositories, colour)."""
+
+    label: str
+    parts: tuple[tuple[str, int, str], ...]
+
+
+@dataclass(frozen=True)
+class Population:
+    """Repositories counted by their top language (each repository once)."""
+
+    repos: int                      # repositories with a top language
+    without_code: int               # counted repositories without counted code
+    left_out: int                   # repositories not counted (failed, deferred …)
+    bar: Bar                        # segments: share of repositories; ``bytes`` and ``files`` hold counts
+    cohorts: tuple[Cohort, ...]     # by creation year (GitHub's created_at), oldest first
+    trend: Trend | None = None      # share of repositories topped by each language, over snapshots
 
 
 @dataclass(frozen=True)
@@ -107,6 +134,11 @@ class Report:
     trends: tuple[Trend, ...] = ()
     trend_note: str | None = None
     claims: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    counted: int = 0                                 # repositories counted (ok or unchanged)
+    more: dict[str, int] = field(default_factory=dict)   # list name → items left off it
+    not_compared: tuple[dict[str, Any], ...] = ()
+    population: Population | None = None
+    hidden_repos: dict[str, int] = field(default_factory=dict)  # project → repositories not drawn
 
 
 def color(language: str) -> str:
@@ -142,14 +174,17 @@ def commit_url(repo: dict[str, Any]) -> str | None:
     """A link to the commit on GitHub (or GitHub Enterprise), when the repository came from there."""
     clone = repo.get("clone_url")
     commit = repo.get("commit")
-    if not clone or not commit:
+    if not clone or not commit or not str(clone).startswith(("https://", "http://")):
         return None
     base = clone[:-4] if clone.endswith(".git") else clone
     return f"{base}/tree/{commit}"
 
 
-def _repo(row: dict[str, Any], table: pl.DataFrame) -> Repo:
-    mine = table.filter((pl.col("project") == row["project"]) & (pl.col("repo") == row["repo"]))
+_EMPTY = pl.DataFrame(schema={"project": pl.String, "repo": pl.String, "component": pl.String,
+                              "language": pl.String, "bytes": pl.Int64, "files": pl.Int64, "code": pl.Int64})
+
+
+def _repo(row: dict[str, Any], mine: pl.DataFrame) -> Repo:
     components = tuple(
         Component(name, make_bar(mine.filter(pl.col("component") == name)))
         for name in sorted(mine["component"].unique().to_list(), key=lambda c: (c != ".", c))
@@ -162,36 +197,48 @@ def _repo(row: dict[str, Any], table: pl.DataFrame) -> Repo:
 def build(snapshot: Snapshot, *, against: Snapshot | None = None, history: list[Snapshot] | None = None,
           movers: int = 20) -> Report:
     """The report of ``snapshot``; with ``against``, what moved since; with ``history``
-    (snapshots oldest first), the share of each language over time, per project."""
+    (snapshots of its series, oldest first), the share of each language over time, per project."""
     table = snapshot.breakdown
+    by_repo = table.partition_by(["project", "repo"], as_dict=True)
     repos = snapshot.repos.sort(["project", "repo"]).to_dicts()
     projects = []
+    hidden: dict[str, int] = {}
     for name in sorted({r["project"] for r in repos}):
-        members = tuple(_repo(r, table) for r in repos if r["project"] == name and r["status"] in COUNTED)
-        projects.append(Project(name, make_bar(table.filter(pl.col("project") == name)), members))
-    problems = tuple(_repo(r, table) for r in repos if r["status"] not in COUNTED)
+        members = [r for r in repos if r["project"] == name and r["status"] in COUNTED]
+        members.sort(key=lambda r: -int(r.get("counted_bytes") or 0))
+        if len(members) > CARDS_LIMIT:
+            hidden[name] = len(members) - CARDS_LIMIT
+        cards = tuple(_repo(r, by_repo.get((r["project"], r["repo"]), _EMPTY))
+                      for r in sorted(members[:CARDS_LIMIT], key=lambda r: str(r["repo"]).lower()))
+        projects.append(Project(name, make_bar(table.filter(pl.col("project") == name)), cards))
+    problem_rows = [r for r in repos if r["status"] not in COUNTED]
+    problems = tuple(_repo(r, _EMPTY) for r in problem_rows[:200])
     manifest = snapshot.manifest
+    counted = sum(1 for r in repos if r["status"] in COUNTED)
     report = Report(
         snapshot_id=snapshot.id, created_at=str(manifest.get("described_at") or manifest.get("created_at")),
         tool_version=str((manifest.get("tool") or {}).get("version")),
         language_data=dict(manifest.get("language_data") or {}), projects=tuple(projects), problems=problems,
         totals={"projects": len(projects), "repos": len(repos), "files": int(snapshot.repos["files"].sum() or 0),
                 "bytes": int(table["bytes"].sum() or 0)},
+        counted=counted, hidden_repos=hidden,
+        more={"problems": max(0, len(problem_rows) - len(problems))},
+        population=population(snapshot, history),
     )
     extra: dict[str, Any] = {}
     if against is not None:
-        from crawler.diff import notes
-
-        changes = diff_snapshots(against, snapshot)
-        # Movers within what both snapshots have; whole repositories and components that came or
-        # went are listed apart (appeared / disappeared).
-        moved = changes.filter((pl.col("change") != "unchanged") & (pl.col("repo_change") == "kept")
-                               & (pl.col("component_change") == "kept"))
+        changes = diff_snapshots(against, snapshot, by="repo")
+        # Movers within repositories compared on both sides, the biggest move of code first; whole
+        # repositories that came or went are listed apart (appeared / disappeared), once each.
+        moved = changes.filter((pl.col("change") != "unchanged") & (pl.col("repo_change") == "kept"))
+        appeared, disappeared = _came_and_went(changes)
         extra.update(
             against=against.id,
             movers=tuple(moved.head(movers).to_dicts()),
-            appeared=tuple(_appeared(changes, "added")),
-            disappeared=tuple(_appeared(changes, "removed")),
+            appeared=tuple(appeared[:LIST_LIMIT]), disappeared=tuple(disappeared[:LIST_LIMIT]),
+            more={**report.more, "movers": max(0, moved.height - movers),
+                  "appeared": max(0, len(appeared) - LIST_LIMIT), "disappeared": max(0, len(disappeared) - LIST_LIMIT)},
+            not_compared=tuple(not_compared(against, snapshot).to_dicts()),
             diff_notes=notes(against, snapshot).warnings,
         )
     if history is not None:
@@ -202,40 +249,54 @@ def build(snapshot: Snapshot, *, against: Snapshot | None = None, history: list[
     return report
 
 
-def _appeared(changes: pl.DataFrame, kind: str) -> list[dict[str, Any]]:
-    """Repositories, components and languages that appeared (or disappeared), each named once."""
-    out: list[dict[str, Any]] = []
-    repos = changes.filter(pl.col("repo_change") == kind).select("project", "repo").unique(maintain_order=True)
-    out += [{"what": "repository", "name": f"{p} / {r}"} for p, r in repos.iter_rows()]
-    comps = changes.filter((pl.col("component_change") == kind) & (pl.col("repo_change") == "kept")) \
-        .select("project", "repo", "component").unique(maintain_order=True)
-    out += [{"what": "component", "name": f"{p} / {r} / {c}"} for p, r, c in comps.iter_rows()]
-    langs = changes.filter((pl.col("change") == kind) & (pl.col("component_change") == "kept"))
-    out += [{"what": "language", "name": f"{p} / {r} / {c}: {lang}"}
-            for p, r, c, lang in langs.select("project", "repo", "component", "language").iter_rows()]
-    return out
+def _came_and_went(changes: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Repositories that appeared or disappeared, each named once with its counted bytes."""
+    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": []}
+    whole = changes.filter(pl.col("repo_change").is_in(["added", "removed"]))
+    for (project, repo, kind), group in whole.group_by(["project", "repo", "repo_change"], maintain_order=True):
+        size = group["bytes_new" if kind == "added" else "bytes_old"].fill_null(0).sum()
+        out[str(kind)].append({"what": "repository", "name": f"{project} / {repo}", "bytes": int(size)})
+    for items in out.values():
+        items.sort(key=lambda a: -int(a["bytes"]))
+    return out["added"], out["removed"]
+
+
+def _moment(snapshot: Snapshot) -> datetime:
+    text = str(snapshot.manifest.get("described_at") or snapshot.manifest.get("created_at") or "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = datetime.strptime(snapshot.id[:16], "%Y%m%dT%H%M%SZ")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _date(snapshot: Snapshot) -> str:
-    text = str(snapshot.manifest.get("described_at") or snapshot.manifest.get("created_at") or snapshot.id)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return text
+    return _moment(snapshot).strftime("%Y-%m-%d %H:%M")
+
+
+def _counted_repos(snapshot: Snapshot) -> pl.DataFrame:
+    return snapshot.repos.filter(pl.col("status").is_in(sorted(COUNTED))).select("project", "repo")
 
 
 def trend(history: list[Snapshot], top: int = 6) -> tuple[tuple[Trend, ...], str | None]:
-    """Per project, the share of its top languages in each snapshot of ``history``."""
+    """Per project, the share of its top languages in each snapshot of ``history``, with a mark
+    wherever the set of counted repositories changed (a language may rise only because one came)."""
     if len(history) < 2:
         return (), "one snapshot only: a trend needs two or more (census backfill makes past ones)"
     frames = []
     dates: list[str] = []
+    moments: list[datetime] = []
+    members: list[dict[str, set[str]]] = []
     for snap in history:
         day = _date(snap)
         if day in dates:  # two snapshots in the same minute: tell them apart
             day = f"{day} ({snap.id})"
         dates.append(day)
-        totals = snap.breakdown.group_by("project", "language").agg(pl.col("bytes").sum())
+        moments.append(_moment(snap))
+        counted = _counted_repos(snap)
+        members.append({p: set(g["repo"].to_list()) for (p,), g in counted.group_by(["project"])})
+        totals = snap.breakdown.join(counted, on=["project", "repo"]).group_by("project", "language").agg(
+            pl.col("bytes").sum())
         if not totals.is_empty():
             frames.append(totals.with_columns(pl.lit(day).alias("date")))
     if not frames:
@@ -253,5 +314,69 @@ def trend(history: list[Snapshot], top: int = 6) -> tuple[tuple[Trend, ...], str
             rows = dict(mine.filter(pl.col("language") == language).select("date", "share").iter_rows())
             points = tuple((d, float(rows.get(d, 0.0)) if d in present else None) for d in dates)
             series.append(TrendSeries(language, color(language), points))
-        trends.append(Trend(project, tuple(dates), tuple(series)))
+        marks = []
+        for k in range(1, len(history)):
+            before, after = members[k - 1].get(project, set()), members[k].get(project, set())
+            came, went = len(after - before), len(before - after)
+            if (came or went) and before:
+                text = " / ".join(t for t in (f"+{came}" if came else "", f"−{went}" if went else "") if t)
+                marks.append((moments[k], f"{text} repositories"))
+        trends.append(Trend(project, tuple(dates), tuple(series), tuple(moments), tuple(marks)))
     return tuple(trends), None
+
+
+def _top_counts(snapshot: Snapshot) -> tuple[pl.DataFrame, int, int]:
+    """(repositories with their top language and creation year, counted without code, left out);
+    a repository found in two projects counts once."""
+    table = repos_by_top_language(snapshot.repos, snapshot.breakdown).with_columns(
+        pl.col("created_at").str.slice(0, 4).alias("year"))
+    tops = table.filter(pl.col("language").is_not_null())
+    left_out = snapshot.repos.filter(~pl.col("status").is_in(sorted(COUNTED))).height
+    return tops, table.height - tops.height, left_out
+
+
+def _count_bar(counts: dict[str, int], limit: int = BAR_LIMIT) -> Bar:
+    total = sum(counts.values())
+    if not total:
+        return Bar((), 0)
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown, rest = items[:limit], items[limit:]
+    segments = [Segment(lang, n / total, n, n, None, color(lang)) for lang, n in shown]
+    if rest:
+        other = sum(n for _, n in rest)
+        segments.append(Segment(OTHER, other / total, other, other, None, OTHER_COLOR))
+    return Bar(tuple(segments), total)
+
+
+def population(snapshot: Snapshot, history: list[Snapshot] | None = None, top: int = 7) -> Population | None:
+    """Repositories by top language, per creation year, and over the snapshots of ``history``."""
+    tops, without, left_out = _top_counts(snapshot)
+    if tops.height < POPULATION_MIN:
+        return None
+    counts = {str(k): int(v) for k, v in tops.group_by("language").len().iter_rows()}
+    bar = _count_bar(counts)
+    leaders = [s.language for s in bar.segments if s.language != OTHER][:top]
+    cohorts = []
+    for (year,), group in tops.with_columns(pl.col("year").fill_null("unknown")).group_by(["year"]):
+        per = {str(k): int(v) for k, v in group.group_by("language").len().iter_rows()}
+        parts = [(lang, per[lang], color(lang)) for lang in leaders if per.get(lang)]
+        other = sum(n for lang, n in per.items() if lang not in leaders)
+        if other:
+            parts.append((OTHER, other, OTHER_COLOR))
+        cohorts.append(Cohort(str(year), tuple(parts)))
+    cohorts.sort(key=lambda c: (c.label == "unknown", c.label))
+    over_time = None
+    if history is not None and len(history) >= 2:
+        dates, moments, shares = [], [], []
+        for snap in history:
+            snap_tops = _top_counts(snap)[0]
+            total = snap_tops.height
+            per = {str(k): int(v) for k, v in snap_tops.group_by("language").len().iter_rows()}
+            dates.append(_date(snap))
+            moments.append(_moment(snap))
+            shares.append({lang: per.get(lang, 0) / total for lang in leaders} if total else {})
+        series = tuple(TrendSeries(lang, color(lang), tuple((d, s.get(lang) if s else None)
+                                                            for d, s in zip(dates, shares, strict=True)))
+                       for lang in leaders[:6])
+        over_time = Trend("repositories by top language", tuple(dates), series, tuple(moments))
+    return Population(tops.height, without, left_out, bar, tuple(cohorts), over_time)
