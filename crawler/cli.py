@@ -396,6 +396,8 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(printable(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
                     + _top_language(snap)))
+    for project, repo, note in repos.filter(pl.col("note").is_not_null()).select("project", "repo", "note").iter_rows():
+        print(printable(f"census: note: {project} / {repo}: {note}"), file=sys.stderr)
     if counts.get(Status.DEFERRED):
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")
     print(snap.path)

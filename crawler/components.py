@@ -95,6 +95,19 @@ class Components:
             return cls(setting)
         raise ValueError(f"unknown components setting {setting!r}")
 
+    def unmatched(self, paths: Iterable[str]) -> list[tuple[str, str]]:
+        """The (name, prefix) of an explicit table that no path falls under: a typo, or a folder that
+        does not exist (yet) at this commit."""
+        if not self.prefixes:
+            return []
+        remaining = {prefix: name for prefix, name in self.prefixes if prefix != ROOT}
+        for path in paths:
+            if not remaining:
+                break
+            for prefix in [p for p in remaining if path == p or path.startswith(p + "/")]:
+                del remaining[prefix]
+        return sorted((name, prefix) for prefix, name in remaining.items())
+
     def __call__(self, path: str) -> str:
         if isinstance(self.setting, Mapping):
             for prefix, name in self.prefixes:

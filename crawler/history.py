@@ -19,8 +19,20 @@ EVERY = ("month", "quarter", "year")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# Things that look like a date but are not ``YYYY-MM-DD``: a ref never looks like these, and
+# reading them as one would scan the wrong thing without a word (``2024-1-1`` → "no such ref").
+_DATE_LIKE = [
+    re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([T ].*)?$"),   # 2024-1-1, 2024/01/01, 1.2.2024, 2024-01
+    re.compile(r"^(19|20)\d{6}$"),                                  # 20240101
+    re.compile(r"^(19|20)\d{2}$"),                                  # 2024
+    re.compile(r"^(yesterday|today|tomorrow|now|noon|midnight|last\b.*|.*\bago)$", re.I),
+    re.compile(r"^\d{4}-\d{2}-\d{2}T"),                            # a malformed date and time
+]
+
+
 def parse_at(text: str) -> At:
-    """``2024-06-30`` (end of that day, UTC), ``2024-06-30T12:00:00Z``, or a ref."""
+    """``2024-06-30`` (end of that day, UTC), ``2024-06-30T12:00:00Z``, or a ref (a tag, branch or
+    commit). Anything that looks like a date in another form is refused (exit 2), never a ref."""
     value = text.strip()
     if not value:
         raise InputError("--at needs a date (2024-06-30) or a ref (v1.0, a commit)")
@@ -34,8 +46,13 @@ def parse_at(text: str) -> At:
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise InputError(f"--at {value!r} is not a valid date and time") from None
+            raise InputError(f"--at {value!r} is not a valid date and time (2024-06-30T12:00:00Z)") from None
         return At(value, when=moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    if any(pattern.match(value) for pattern in _DATE_LIKE):
+        raise InputError(f"--at {value!r} looks like a date but is not one census reads: write it 2024-06-30 "
+                         "(the end of that day, UTC), or give a ref (a tag, branch or commit)")
+    if value.startswith("-") or ".." in value or any(c in value for c in " ~^:?*[\\"):
+        raise InputError(f"--at {value!r} is neither a date (2024-06-30) nor a ref name git accepts")
     return At(value, ref=value)
 
 
@@ -69,6 +86,8 @@ def parse_dates(text: str) -> list[date]:
         if not part:
             continue
         try:
+            if not _DATE.match(part):
+                raise ValueError(part)
             found.add(date.fromisoformat(part))
         except ValueError:
             raise InputError(f"not a date: {part!r} (use 2024-06-30)") from None

@@ -83,6 +83,11 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
         status, error = Status.FAILED, f"{exc.strerror or exc}"
     row = repo_row(target, resolution, status=status, error=error, files=files, commit=commit,
                    duration_s=time.monotonic() - started)
+    if status == Status.OK and not isinstance(target.components, str):
+        missing = Components.build(target.components, ()).unmatched(files["path"].to_list())
+        if missing:
+            said = "; ".join(f"component {name} = {prefix}/ matches no file at this commit" for name, prefix in missing)
+            row["note"] = f"{row['note']}; {said}" if row.get("note") else said
     return RepoResult(row, files)
 
 

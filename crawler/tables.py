@@ -76,10 +76,15 @@ def render(frame: pl.DataFrame, fmt: str, *, title: str | None = None, console: 
         return (f"### {title}\n\n" if title else "") + to_markdown(frame)
     # Cells as rich ``Text``, never markup: a name like ``[red]x`` or ``[/]`` is shown as it is.
     table = Table(title=Text(printable(title)) if title else None, show_lines=False, header_style="bold")
-    for column in frame.columns:
-        table.add_column(Text(printable(column)), justify="right" if frame[column].dtype.is_numeric() else "left")
-    for row in frame.iter_rows():
-        table.add_row(*[Text(printable(_cell(v, c))) for v, c in zip(row, frame.columns, strict=True)])
+    cells = [[printable(_cell(v, c)) for v, c in zip(row, frame.columns, strict=True)] for row in frame.iter_rows()]
+    for k, column in enumerate(frame.columns):
+        if frame[column].dtype.is_numeric():  # numbers are never wrapped or cut: text columns give way
+            widest = max([len(column), *(len(r[k]) for r in cells)])
+            table.add_column(Text(printable(column)), justify="right", no_wrap=True, min_width=widest)
+        else:
+            table.add_column(Text(printable(column)), justify="left", overflow="fold")
+    for row in cells:
+        table.add_row(*[Text(cell) for cell in row])
     buffer = io.StringIO()
     width = console.width if console is not None and console.is_terminal else 200  # piped: do not wrap
     Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)
