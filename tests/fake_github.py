@@ -2,9 +2,19 @@
 
 It serves repositories built from synthetic git repositories: the REST endpoints census uses
 (repository metadata, commits by ref with the ``sha`` media type and ETags, languages, owner
-listings with ``Link`` pagination, ``/repositories/ID`` for renamed repositories) and git's smart
-HTTP protocol for content (through ``git http-backend``). Every answer carries rate-limit headers
-and a ``Date`` from the server's clock, which tests may replace with a fake one.
+listings with ``Link`` pagination, ``/repositories/ID`` for renamed repositories, repository
+search) and git's smart HTTP protocol for content (through ``git http-backend``). Every answer
+carries rate-limit headers and a ``Date`` from the server's clock, which tests may replace with a
+fake one.
+
+Search (``/search/repositories``) behaves as GitHub's does where census depends on it: only the
+first 1,000 results of a query are served (a page past them answers 422), it has its own rate
+limit (``search_limit`` a minute with a token, ``search_limit_anonymous`` without; a window opens
+with its first request and resets a minute later, as GitHub's does), and forks are left out unless
+``fork:true`` or ``fork:only`` asks for them. The qualifiers understood are listed at
+``_search_matcher``; an unknown qualifier is a free word (GitHub roughly does the same: it searches
+for the text), and a malformed value of a known one answers 422. "Best match" is by id, for
+determinism; ``sort=stars|forks|updated`` and ``order`` are honoured.
 
 Faults are scripted per request path: ``server.fault("/repos/a/b", status=502, times=3)``.
 Every request is logged (method, path, headers) so tests can count requests and check that the
@@ -25,10 +35,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 @dataclass
@@ -46,6 +57,11 @@ class FakeRepo:
     pushed_at: str = "2026-11-01T00:00:00Z"
     languages: dict[str, int] = field(default_factory=dict)
     private: bool = False
+    created_at: str = "2020-01-01T00:00:00Z"
+    topics: list[str] = field(default_factory=list)
+    language: str | None = None   # GitHub's primary language
+    description: str | None = None
+    forks: int = 0
 
     @property
     def full_name(self) -> str:
@@ -81,11 +97,19 @@ class Clock:
         self.now = now
 
 
+@dataclass
+class SearchWindow:
+    """One search rate-limit window: opened by its first request, it resets at ``reset`` (epoch seconds)."""
+
+    reset: int
+    used: int = 0
+
+
 class FakeGitHub:
     """The server. Use as a context manager; ``api_url`` is the base URL to give census."""
 
     def __init__(self, *, clock: Clock | None = None, latency: float = 0.0, per_page_max: int = 100,
-                 rate_limit: int = 5000) -> None:
+                 rate_limit: int = 5000, search_limit: int = 30, search_limit_anonymous: int = 10) -> None:
         self.clock = clock or Clock()
         self.latency = latency
         self.per_page_max = per_page_max
@@ -98,6 +122,9 @@ class FakeGitHub:
         self.truncate_trees_over: int | None = None  # GitHub truncates at 100,000 entries (or 7 MB)
         self.remaining = rate_limit
         self.reset_at = int(self.clock.now()) + 3600
+        self.search_limit = search_limit                      # a minute, with a token
+        self.search_limit_anonymous = search_limit_anonymous  # a minute, without
+        self.search_windows: dict[bool, SearchWindow] = {}    # authenticated? → its current window
         self._lock = threading.Lock()
         self._next_id = 1000
         self._server: ThreadingHTTPServer | None = None
@@ -153,6 +180,32 @@ class FakeGitHub:
     def requests(self, pattern: str = "", method: str | None = None) -> list[LoggedRequest]:
         return [r for r in self.log if re.search(pattern, r.path) and (method is None or r.method == method)]
 
+    def searches(self) -> list[tuple[LoggedRequest, dict[str, str]]]:
+        """Every search request with its decoded query parameters (``q``, ``page`` …), in order."""
+        return [(r, {k: v[-1] for k, v in parse_qs(urlsplit(r.path).query).items()})
+                for r in self.requests(r"^/api/v3/search/repositories")]
+
+    # --- search's own rate limit -----------------------------------------------------------------
+
+    def search_budget(self, authenticated: bool, *, spend: int = 1) -> tuple[bool, dict[str, str]]:
+        """Spend ``spend`` requests of the search budget: whether they were allowed, and the headers to send."""
+        with self._lock:
+            now = self.clock.now()
+            limit = self.search_limit if authenticated else self.search_limit_anonymous
+            window = self.search_windows.get(authenticated)
+            if window is None or now >= window.reset:
+                window = SearchWindow(int(now) + 60)
+                if spend:  # only a request opens a window, not a look at the budget
+                    self.search_windows[authenticated] = window
+            allowed = window.used + spend <= limit
+            if allowed:
+                window.used += spend
+            return allowed, {
+                "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - window.used),
+                "X-RateLimit-Reset": str(window.reset), "X-RateLimit-Used": str(window.used),
+                "X-RateLimit-Resource": "search",
+            }
+
     # --- JSON shapes ---------------------------------------------------------------------------
 
     def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
@@ -161,12 +214,13 @@ class FakeGitHub:
             "id": repo.id, "node_id": f"R_{repo.id}", "name": repo.name, "full_name": repo.full_name,
             "private": repo.private, "owner": {"login": repo.owner, "id": hash(repo.owner) % 10**6,
                                                 "type": self.owner_types.get(repo.owner.lower(), "User")},
-            "html_url": f"{self.url}/{repo.full_name}", "description": None, "fork": repo.fork,
+            "html_url": f"{self.url}/{repo.full_name}", "description": repo.description, "fork": repo.fork,
             "url": f"{api}/repos/{repo.full_name}", "clone_url": f"{self.url}/{repo.full_name}.git",
             "default_branch": repo.default_branch, "stargazers_count": repo.stars,
             "watchers_count": repo.stars, "archived": repo.archived, "disabled": False,
-            "pushed_at": repo.pushed_at, "created_at": "2020-01-01T00:00:00Z", "updated_at": repo.pushed_at,
+            "pushed_at": repo.pushed_at, "created_at": repo.created_at, "updated_at": repo.pushed_at,
             "size": 1, "visibility": "private" if repo.private else "public",
+            "topics": list(repo.topics), "language": repo.language, "forks_count": repo.forks,
         }
 
 
@@ -181,6 +235,9 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"
+    # headers and a small body go out as two writes: without TCP_NODELAY the body waits for the
+    # client's delayed ACK (some 40 ms an answer on Linux), which made every small answer slow
+    disable_nagle_algorithm = True
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The ``Date`` header (sent by ``send_response``), from the fake's clock."""
@@ -211,13 +268,14 @@ class _Handler(BaseHTTPRequestHandler):
                 })
             all_headers.setdefault("Content-Type", "application/json; charset=utf-8")
         all_headers.update(headers or {})
+        # logged before it is sent: a client that has its answer may read the log at once
+        entry.status, entry.bytes_out = status, len(body)
         self.send_response(status)
         for k, v in all_headers.items():
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        entry.status, entry.bytes_out = status, len(body)
 
     def _json(self, entry: LoggedRequest, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(data).encode()
@@ -271,12 +329,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api/v3/"):
             self._git(entry, path, parts.query)
             return
-        with fake._lock:
-            fake.remaining -= 1
+        route = path[len("/api/v3"):]
+        if route != "/search/repositories":  # search spends its own budget (``search_budget``), not core's
+            with fake._lock:
+                fake.remaining -= 1
         if self.headers.get("Authorization", "").endswith("bad-token"):
             self._error(entry, 401, "Bad credentials")
             return
-        route = path[len("/api/v3"):]
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         for pattern, method in _ROUTES:
             match = re.fullmatch(pattern, route)
@@ -419,7 +478,69 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         core = {"limit": fake.rate_limit, "remaining": fake.remaining, "reset": fake.reset_at,
                 "used": fake.rate_limit - fake.remaining}
-        self._json(entry, 200, {"resources": {"core": core}, "rate": core})
+        authenticated = bool(self.headers.get("Authorization"))
+        _, headers = fake.search_budget(authenticated, spend=0)
+        search = {"limit": int(headers["X-RateLimit-Limit"]), "remaining": int(headers["X-RateLimit-Remaining"]),
+                  "reset": int(headers["X-RateLimit-Reset"]), "used": int(headers["X-RateLimit-Used"])}
+        self._json(entry, 200, {"resources": {"core": core, "search": search}, "rate": core})
+
+    def search(self, entry: LoggedRequest, query: dict[str, str]) -> None:
+        """``/search/repositories``: GitHub's shapes, its 1,000-result cap and its own rate limit."""
+        fake = self.fake
+        allowed, limits = fake.search_budget(bool(self.headers.get("Authorization")))
+        if not allowed:
+            self._error(entry, 403, "API rate limit exceeded for search.", limits)
+            return
+        q = query.get("q", "").strip()
+        if not q:
+            self._search_invalid(entry, limits, "q", "missing")
+            return
+        try:
+            matches = _search_matcher(q)
+        except ValueError as exc:
+            self._search_invalid(entry, limits, "q", str(exc))
+            return
+        try:
+            per_page = min(int(query.get("per_page", 30)), 100, fake.per_page_max)
+            page = int(query.get("page", 1))
+        except ValueError:
+            self._search_invalid(entry, limits, "page", "invalid")
+            return
+        if per_page < 1 or page < 1:
+            self._search_invalid(entry, limits, "page", "invalid")
+            return
+        if (page - 1) * per_page >= _SEARCH_CAP:
+            self._error(entry, 422, f"Only the first {_SEARCH_CAP} search results are available", limits)
+            return
+        found = [r for r in list(fake.repos.values()) if not r.private and matches(r)]
+        sort, descending = query.get("sort", ""), query.get("order", "desc") != "asc"
+        if sort in _SEARCH_SORTS:
+            found.sort(key=lambda r: r.id)  # ties in id order whichever the direction
+            found.sort(key=_SEARCH_SORTS[sort], reverse=descending)
+        else:  # "best match": by id, so that answers are reproducible
+            found.sort(key=lambda r: r.id)
+        chunk = found[(page - 1) * per_page: min(page * per_page, _SEARCH_CAP)]
+        last = max(1, -(-min(len(found), _SEARCH_CAP) // per_page))
+        extra = {k: query[k] for k in ("sort", "order") if k in query}
+
+        def link(to: int) -> str:
+            params = urlencode({"q": q, **extra, "per_page": per_page, "page": to})
+            return f"{fake.api_url}/search/repositories?{params}"
+
+        links = []
+        if page < last:
+            links += [f'<{link(page + 1)}>; rel="next"', f'<{link(last)}>; rel="last"']
+        if page > 1:
+            links += [f'<{link(page - 1)}>; rel="prev"', f'<{link(1)}>; rel="first"']
+        data = {"total_count": len(found), "incomplete_results": False,
+                "items": [{**fake.repo_json(r), "score": 1.0} for r in chunk]}
+        headers = {**limits, **({"Link": ", ".join(links)} if links else {})}
+        self._send(entry, 200, json.dumps(data).encode(), headers)  # no ETag: census never revalidates a search
+
+    def _search_invalid(self, entry: LoggedRequest, limits: dict[str, str], field_name: str, code: str) -> None:
+        self._json(entry, 422, {"message": "Validation Failed", "errors": [
+            {"resource": "Search", "field": field_name, "code": code}], "documentation_url": "https://docs.github.com/rest"},
+            limits)
 
     # --- git smart HTTP ------------------------------------------------------------------------
 
@@ -463,6 +584,106 @@ _REASONS = {403: "API rate limit exceeded", 404: "Not Found", 409: "Git Reposito
             429: "You have exceeded a secondary rate limit", 451: "Repository access blocked",
             500: "Server Error", 502: "Server Error", 503: "Service Unavailable"}
 
+# --- search: the query language, as much of it as census uses ---------------------------------------
+
+_SEARCH_CAP = 1000
+_SEARCH_TOKEN = re.compile(r'(?:[^\s"]+|"[^"]*"?)+')
+_SEARCH_SORTS: dict[str, Callable[[FakeRepo], Any]] = {
+    "stars": lambda r: r.stars, "forks": lambda r: r.forks, "updated": lambda r: r.pushed_at,
+}
+
+
+def _epoch(text: str) -> float:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _time_span(text: str) -> tuple[float, float]:
+    """The seconds a date (a whole day) or a moment (one second) stands for: [start, end)."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        start = _epoch(text)
+        return start, start + 86400
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?", text):
+        raise ValueError(f"not a date: {text!r}")
+    start = float(int(_epoch(text)))
+    return start, start + 1
+
+
+def _number_span(text: str) -> tuple[float, float]:
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError(f"not a number: {text!r}")
+    return float(text), float(text) + 1
+
+
+def _range(value: str, span: Callable[[str], tuple[float, float]]) -> tuple[float, float]:
+    """``>=X``, ``>X``, ``<X``, ``<=X``, ``X..Y`` (``*`` open), ``X``: the interval [lo, hi) it means."""
+    inf = float("inf")
+    if ".." in value:
+        first, _, second = value.partition("..")
+        return (-inf if first == "*" else span(first)[0]), (inf if second == "*" else span(second)[1])
+    for op, pick in ((">=", lambda s: (s[0], inf)), ("<=", lambda s: (-inf, s[1])),
+                     (">", lambda s: (s[1], inf)), ("<", lambda s: (-inf, s[0]))):
+        if value.startswith(op):
+            result: tuple[float, float] = pick(span(value[len(op):]))
+            return result
+    return span(value)
+
+
+def _search_matcher(q: str) -> Callable[[FakeRepo], bool]:
+    """What ``q`` matches. Qualifiers: ``topic:`` (each one must match), ``stars:``, ``created:``,
+    ``pushed:`` (ranges as ``_range`` reads them; dates ``YYYY-MM-DD`` or ISO moments), ``language:``,
+    ``org:``, ``user:``, ``fork:true|only|false``, ``archived:true|false``, ``is:public|private``,
+    ``in:name,description``; everything else is a free word (a substring of the name or the
+    description, case-insensitive; ``"a phrase"`` too), and every part must match."""
+    tests: list[Callable[[FakeRepo], bool]] = []
+    words: list[str] = []
+    where = ("name", "description")
+    forks = "false"
+    for token in _SEARCH_TOKEN.findall(q):
+        key, sep, raw = token.partition(":")
+        key, value = key.lower(), raw.strip('"')
+        low = value.lower()
+        if not sep or not value:
+            words.append(token.strip('"').lower())
+        elif key == "topic":
+            tests.append(lambda r, v=low: v in (t.lower() for t in r.topics))
+        elif key == "stars":
+            lo, hi = _range(value, _number_span)
+            tests.append(lambda r, lo=lo, hi=hi: lo <= r.stars < hi)
+        elif key in ("created", "pushed"):
+            lo, hi = _range(value, _time_span)
+            tests.append(lambda r, lo=lo, hi=hi, k=key: lo <= _epoch(getattr(r, f"{k}_at")) < hi)
+        elif key == "language":
+            tests.append(lambda r, v=low: (r.language or "").lower() == v)
+        elif key in ("org", "user"):
+            tests.append(lambda r, v=low: r.owner.lower() == v)
+        elif key == "fork" and low in ("true", "only", "false"):
+            forks = low
+        elif key == "archived" and low in ("true", "false"):
+            tests.append(lambda r, v=low == "true": r.archived == v)
+        elif key == "is" and low in ("public", "private"):
+            tests.append(lambda r, v=low == "private": r.private == v)
+        elif key == "in":
+            where = tuple(low.split(","))
+        elif key in ("fork", "archived"):
+            raise ValueError(f"invalid value for {key}: {value!r}")
+        else:  # an unknown qualifier: GitHub searches for its text
+            words.append(token.strip('"').lower())
+    if forks == "false":
+        tests.append(lambda r: not r.fork)
+    elif forks == "only":
+        tests.append(lambda r: r.fork)
+
+    def matches(repo: FakeRepo) -> bool:
+        if not all(test(repo) for test in tests):
+            return False
+        fields = {"name": repo.name.lower(), "description": (repo.description or "").lower(),
+                  "topics": " ".join(repo.topics).lower()}
+        return all(any(word in fields.get(w, "") for w in where) for word in words)
+
+    return matches
+
+
 _ROUTES = [
     (r"/repos/([^/]+)/([^/]+)", "repo"),
     (r"/repos/([^/]+)/([^/]+)/commits/(.+)", "commit"),
@@ -474,4 +695,5 @@ _ROUTES = [
     (r"/orgs/([^/]+)", "user"),
     (r"/(orgs|users)/([^/]+)/repos", "owner_repos"),
     (r"/rate_limit", "rate_limit"),
+    (r"/search/repositories", "search"),
 ]
