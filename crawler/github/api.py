@@ -116,8 +116,12 @@ class GitHubAPI:
         self.options = options
         self.gate = gate or RateGate(max_wait=options.max_wait)
         self.policy = RetryPolicy(self.gate, _classify)
+        # The search budget is its own resource (30 a minute): waiting for it must not hold core
+        # requests back, nor the other way round. Same clock, same patience.
+        self.search_gate = RateGate(clock=self.gate.clock, sleep=self.gate.sleep, max_wait=self.gate.max_wait)
+        self.search_policy = RetryPolicy(self.search_gate, _classify)
         if jitter is not None:
-            self.policy.jitter = jitter
+            self.policy.jitter = self.search_policy.jitter = jitter
         secret = token_from_env() if token is True else (token or None)
         headers = {"Accept": "application/vnd.github+json", "User-Agent": f"census/{__version__}",
                    "X-GitHub-Api-Version": "2022-11-28"}
@@ -156,8 +160,9 @@ class GitHubAPI:
     # --- one request ------------------------------------------------------------------------------
 
     def get(self, url: str, *, kind: str, what: str, params: Mapping[str, str | int] | None = None,
-            accept: str | None = None, etag: str | None = None, text: bool = False) -> Answer:
-        """One GET, retried and waited as ``RetryPolicy`` says; ``SourceError`` for ``what`` on failure."""
+            accept: str | None = None, etag: str | None = None, text: bool = False, ref: str | None = None) -> Answer:
+        """One GET, retried and waited as ``RetryPolicy`` says; ``SourceError`` for ``what`` on failure
+        (``ref``: the ref a 422 means is unknown)."""
         headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
@@ -183,10 +188,11 @@ class GitHubAPI:
                                           "JSON") from None
                 return Answer(status, response.headers, data, response.links.get("next", {}).get("url"))
 
+        policy = self.search_policy if kind == "search" else self.policy
         try:
-            return self.policy.call(request)
+            return policy.call(request)
         except AnswerError as exc:
-            raise _source_error(exc, what) from None
+            raise _source_error(exc, what, ref) from None
         except httpx.InvalidURL:
             raise SourceError(f"not a usable GitHub API URL: {scrub(self.options.api_url)}") from None
         except httpx.HTTPError as exc:
@@ -202,8 +208,8 @@ class GitHubAPI:
 
     def commit(self, full_name: str, ref: str, etag: str | None = None) -> tuple[str | None, str | None]:
         """The commit ``ref`` names (None: not modified since ``etag``), and the ETag."""
-        answer = self.get(f"repos/{full_name}/commits/{ref}", kind="commit", what=f"{full_name}@{ref}",
-                          accept="application/vnd.github.sha", etag=etag, text=True)
+        answer = self.get(f"repos/{full_name}/commits/{ref}", kind="commit", what=full_name,
+                          accept="application/vnd.github.sha", etag=etag, text=True, ref=ref)
         if answer.status == 304:
             return None, answer.etag or etag
         sha = str(answer.data)
@@ -214,8 +220,8 @@ class GitHubAPI:
     def commit_at(self, full_name: str, ref: str, when: datetime | None) -> str | None:
         """The newest commit of ``ref`` at or before ``when`` (one request), None if there was none yet."""
         until = (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        answer = self.get(f"repos/{full_name}/commits", kind="commit", what=f"{full_name}@{ref}",
-                          params={"sha": ref, "until": until, "per_page": 1})
+        answer = self.get(f"repos/{full_name}/commits", kind="commit", what=full_name,
+                          params={"sha": ref, "until": until, "per_page": 1}, ref=ref)
         data = answer.data
         if not isinstance(data, list):
             raise SourceError(f"unexpected answer from GitHub for the commits of {full_name}: not a list")
@@ -302,7 +308,7 @@ def _classify(error: BaseException, attempt: int) -> BaseException | None:
     return None
 
 
-def _source_error(exc: AnswerError, what: str) -> SourceError:
+def _source_error(exc: AnswerError, what: str, ref: str | None = None) -> SourceError:
     message = exc.message
     if exc.status == 404:
         return NotFoundError(f"no such repository on GitHub (or not visible with this token): {what}")
@@ -310,8 +316,8 @@ def _source_error(exc: AnswerError, what: str) -> SourceError:
         return EmptyRepositoryError(f"empty repository (no commits): {what}")
     if exc.status == 451:
         return BlockedError(f"access to {what} is blocked by GitHub (451 {message or 'Unavailable For Legal Reasons'})")
-    if exc.status == 422 and "@" in what:
-        return SourceError(f"unknown ref {what.rsplit('@', 1)[1]!r} in {what.rsplit('@', 1)[0]}")
+    if exc.status == 422 and ref is not None:
+        return SourceError(f"unknown ref {ref!r} in {what}")
     if exc.status == 401:
         return SourceError("GitHub rejected the credentials (401); check GITHUB_TOKEN")
     detail = f": {message}" if message else ""

@@ -272,8 +272,7 @@ def search_repositories(api: GitHubAPI, query: str, filters: OwnerFilters | None
 
 
 def _quote(query: str) -> str:
-    # "@" would make GitHubAPI read a 422 as an unknown ref ("what@ref"): spelt as in a URL instead
-    return repr(scrub(query)[:200]).replace("@", "%40")
+    return repr(scrub(query)[:200])
 
 
 class _Search:
@@ -376,7 +375,7 @@ class _Search:
         """Before a request: wait for the search budget, if the last answer said it was spent."""
         if self.open_at is None:
             return
-        gate, delay, self.open_at = self.api.gate, self.open_at - self.api.gate.clock(), None
+        gate, delay, self.open_at = self.api.search_gate, self.open_at - self.api.search_gate.clock(), None
         if delay > gate.max_wait:
             raise DeferredError(f"the search rate limit resets in {delay:.0f}s, more than --max-wait "
                                 f"{gate.max_wait:.0f}s")
@@ -393,7 +392,7 @@ class _Search:
             return
         signal = rate_limit_wait(403, headers)  # a refusal's arithmetic: until the reset, by the server's Date
         if signal is not None:
-            self.open_at = self.api.gate.clock() + signal.wait
+            self.open_at = self.api.search_gate.clock() + signal.wait
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
