@@ -341,7 +341,7 @@ def test_github_refusing_a_query_is_an_error_of_the_query_not_an_unknown_ref(fak
                                                                               clock: FakeTime) -> None:
     with pytest.raises(SourceError) as info:
         search(api_for(fake, clock), "mail@example.org fork:maybe")  # an invalid value: 422
-    assert "GitHub answered 422 for the search 'mail%40example.org fork:maybe archived:false'" in str(info.value)
+    assert "GitHub answered 422 for the search 'mail@example.org fork:maybe archived:false'" in str(info.value)
     # a created: value GitHub takes and census cannot read matters only when the query must be sliced
     fake.fault(r"^/api/v3/search/repositories", 200, body=json.dumps({"total_count": 1500, "items": []}))
     with pytest.raises(SourceError, match=r"cannot read 'created:yesterday\.\.\*' in the search 'topic:ml created"):
