@@ -61,6 +61,9 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
     parser.add_argument("--no-lines", dest="lines", action="store_false",
                         help="count bytes only, not lines of code (faster)")
+    parser.add_argument("--cross-check", action="store_true",
+                        help="also ask GitHub for its own language figures (one request per repository), "
+                        "kept beside census's in github_languages and github_diff_pp")
 
 
 def _api_url(text: str) -> str:
@@ -102,7 +105,8 @@ def _scan_options(args: argparse.Namespace, **extra: Any) -> ScanOptions:
         raise InputError("--max-wait must be zero or more seconds")
     clones = _clones(args.clones) if args.clones else None
     github = GitHubOptions(api_url=_api_url(args.api_url or api_url_from_env()), max_wait=args.max_wait)
-    return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=clones, **extra)
+    return ScanOptions(jobs=args.jobs, github=github, lines=args.lines, clones=clones, cross_check=args.cross_check,
+                       **extra)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -195,9 +195,10 @@ def parse_config(text: str, *, name: str = "<config>", base_dir: Path | None = N
                                      lambda m: fail(m, sect, "components"))
             filters = None
             owner_settings = {k: v for k, v in settings.items() if k in _OWNER_KEYS}
-            if owner_settings and spec.kind != "github-owner":
-                raise fail("is a filter for github:OWNER sources only", sect, next(iter(owner_settings)))
-            if spec.kind == "github-owner":
+            if owner_settings and spec.kind not in ("github-owner", "github-search"):
+                raise fail("is a filter for github:OWNER and github-search: sources only", sect,
+                           next(iter(owner_settings)))
+            if spec.kind in ("github-owner", "github-search"):
                 filters = _filters(owner_settings, lambda m, k: fail(m, sect, k))
             display = settings.get("name", spec.name)
             if not isinstance(display, str) or not display:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from crawler.checkpoint import Checkpoint, target_key
@@ -31,6 +31,7 @@ from crawler.rows import repo_row, result_of
 from crawler.sources.resolve import resolve
 from crawler.step import reusable, reused_files
 from crawler.values import (
+    GitHubMeta,
     OwnerFilters,
     Previous,
     RepoResult,
@@ -63,31 +64,57 @@ def key_of(target: Target) -> str:
     return target_key(target.project, target.spec.text, target.name)
 
 
-def expand(targets: Sequence[Target], api: GitHubAPI | None,
-           known: Mapping[str, list[str]] | None = None) -> tuple[list[Target], list[RepoResult], dict[str, list[str]]]:
-    """Each ``github:OWNER`` target replaced by its repositories (filtered, sorted by name); the
-    listing of an owner already in ``known`` (by target key) is not asked again. An owner that
-    cannot be listed becomes one result row saying why. Returns the targets, those rows, and the
-    listings made (owner target key → repository names)."""
+def meta_to_json(meta: GitHubMeta) -> dict[str, Any]:
+    return {**asdict(meta), "topics": list(meta.topics)}
+
+
+def meta_from_saved(data: Any) -> GitHubMeta | None:
+    """A listing's metadata as the checkpoint saved it (None when it is not of that shape)."""
+    try:
+        return GitHubMeta(**{**data, "topics": tuple(data.get("topics") or ())})
+    except (TypeError, AttributeError):
+        return None
+
+
+def _listed(target: Target, meta: GitHubMeta) -> Target:
+    """A repository found by listing an owner or by a search: its metadata is already known, so the
+    planner sends no request for it."""
+    spec = RepoSpec(f"github:{meta.full_name}", "github", meta.full_name, None, meta.full_name)
+    found = Resolution("github", meta.clone_url, meta.default_branch, None, github=meta, found_by=target.spec.text,
+                       listed=True)
+    return Target(target.project, spec, meta.full_name, target.components, resolved=found)
+
+
+def expand(targets: Sequence[Target], api: GitHubAPI | None, known: Mapping[str, Any] | None = None,
+           warn: Callable[[str], None] | None = None) -> tuple[list[Target], list[RepoResult], dict[str, Any]]:
+    """Each ``github:OWNER`` and ``github-search:QUERY`` target replaced by the repositories it
+    lists (filtered, sorted by name), with their metadata; the listing of one already in ``known``
+    (by target key) is not asked again. One that cannot be listed becomes one result row saying
+    why. Returns the targets, those rows, and the listings (target key → metadata, JSON-able)."""
+    from crawler.github.search import search_repositories
+
     out: list[Target] = []
     failures: list[RepoResult] = []
-    listings: dict[str, list[str]] = {}
+    listings: dict[str, Any] = {}
     for target in targets:
-        if target.spec.kind != "github-owner":
+        if target.spec.kind not in ("github-owner", "github-search"):
             out.append(target)
             continue
-        names = (known or {}).get(key_of(target))
-        if names is None:
-            assert api is not None, "owners are listed through the GitHub API"
+        saved = (known or {}).get(key_of(target))
+        metas = [m for m in map(meta_from_saved, saved) if m is not None] if isinstance(saved, list) else None
+        if metas is None:
+            assert api is not None, "owners and searches are listed through the GitHub API"
+            filters = target.filters or OwnerFilters()
             try:
-                names = [m.full_name for m in api.owner_repos(target.spec.location, target.filters or OwnerFilters())]
+                if target.spec.kind == "github-owner":
+                    metas = api.owner_repos(target.spec.location, filters)
+                else:
+                    metas = [hit.meta for hit in search_repositories(api, target.spec.location, filters, warn=warn)]
             except SourceError as exc:
                 failures.append(result_of(target, None, exc.status, str(exc)))
                 continue
-        listings[key_of(target)] = names
-        for name in names:
-            spec = RepoSpec(f"github:{name}", "github", name, None, name)
-            out.append(Target(target.project, spec, name, target.components))
+        listings[key_of(target)] = [meta_to_json(m) for m in metas]
+        out.extend(_listed(target, meta) for meta in metas)
     return out, failures, listings
 
 
@@ -102,15 +129,19 @@ class Planner:
         self.checkpoint = checkpoint
         self.failures: list[RepoResult] = []
         self.targets: list[Target] = []
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
     def expand(self, targets: Sequence[Target]) -> int:
         """Expand owners (or take the listings saved with the checkpoint); the number of items to plan.
         Exact repetitions (the same project, spec and name) are one item."""
         saved = self.checkpoint.load_plan() if self.checkpoint else None
-        known = saved.get("owners") if isinstance(saved, dict) and isinstance(saved.get("owners"), dict) else {}
-        expanded, self.failures, listings = expand(targets, self.api, known)
+        known = saved.get("listings") if isinstance(saved, dict) and isinstance(saved.get("listings"), dict) else {}
+        expanded, self.failures, listings = expand(targets, self.api, known, self.warn)
         if self.checkpoint and listings != known:
-            self.checkpoint.save_plan({"owners": listings})
+            self.checkpoint.save_plan({"listings": listings})
         seen: set[str] = set()
         self.targets = []
         for target in expanded:
@@ -150,7 +181,7 @@ class Planner:
                     stored = self.checkpoint.load(key_of(target)) if self.checkpoint else None
                     previous = self.lookup(target) if self.lookup and stored is None else None
                     work: Any = stored
-                    if stored is None and pool is not None and target.spec.kind == "github":
+                    if stored is None and pool is not None and target.spec.kind == "github":  # named or listed
                         work = pool.submit(self._resolve, target, previous)
                     ahead.append((index, target, previous, work))
                 if not ahead:
@@ -197,9 +228,23 @@ class Planner:
                 return
             seen_ids[(target.project, meta.id)] = target.name
         components = repo_row(target, None)["components"]
-        if previous is not None and self.options.reuse and reusable(previous, resolved, components):
-            files = reused_files(previous, target)
-            row = repo_row(target, resolved, status=Status.UNCHANGED, files=files)
-            yield Done(index, key, target, RepoResult(row, files))
-            return
+        if previous is not None and self.options.reuse:
+            same = resolved if resolved.commit is not None else self._untouched(target, resolved, previous)
+            if same is not None and reusable(previous, same, components):
+                files = reused_files(previous, target)
+                row = repo_row(target, same, status=Status.UNCHANGED, files=files)
+                yield Done(index, key, target, RepoResult(row, files))
+                return
         yield Task(index, key, replace(target, resolved=resolved), self.options, previous)
+
+    def _untouched(self, target: Target, resolved: Resolution, previous: Previous) -> Resolution | None:
+        """``resolved`` at the previous snapshot's commit, when GitHub says nothing was pushed since
+        (the same ``pushed_at`` and default branch, the default branch scanned, no ``--at``): no
+        request and no git traffic at all. None when that cannot be known without asking git."""
+        old, meta = previous.repo, resolved.github
+        if meta is None or self.options.at is not None or target.spec.ref is not None or not meta.pushed_at:
+            return None
+        if (old.get("pushed_at"), old.get("default_branch"), old.get("ref")) != \
+                (meta.pushed_at, meta.default_branch, resolved.ref) or not old.get("commit"):
+            return None
+        return replace(resolved, commit=old["commit"])

@@ -3,6 +3,7 @@
 =====================================  ==================================================
 ``OWNER/NAME``, ``github:OWNER/NAME``  a GitHub repository (``@REF``: branch, tag, commit)
 ``github:OWNER``                       every public repository of an organisation or user
+``github-search:QUERY``                every repository a GitHub search matches (past its 1,000 cap)
 ``/abs``, ``./rel``, ``../rel``, ``~``  a local git repository (bare or not) or plain folder
 ``git+URL``                            any git remote (``git+file:///…`` reads in place)
 =====================================  ==================================================
@@ -64,6 +65,13 @@ def parse_spec(text: str, *, base_dir: Path | None = None) -> RepoSpec:
             expanded = (base_dir or Path.cwd()) / expanded
         location = Path(os.path.normpath(expanded))
         return RepoSpec(raw, "local", str(location), ref, _local_name(location))
+    if raw.startswith("github-search:"):
+        query = " ".join(raw[len("github-search:"):].split())
+        if not query:
+            raise SpecError("github-search: needs a query, e.g. github-search:topic:llm stars:>=100")
+        if len(query) > 256:
+            raise SpecError("a GitHub search query is at most 256 characters (GitHub's limit)")
+        return RepoSpec(f"github-search:{query}", "github-search", query, None, f"github-search:{query}")
     if raw.startswith("git+"):
         url, ref = _split_ref(raw[4:])
         parts = urlsplit(url)

@@ -14,22 +14,24 @@ tokei counts its lines (``lines``), and the component it belongs to is found (``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
 
 from crawler.components import Components
-from crawler.errors import CensusError, SourceError
+from crawler.errors import AbsentError, CensusError, SourceError
 from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
 from crawler.linguist import languages
 from crawler.linguist.classify import LINGUIST_ATTRIBUTES, Classification, classify
 from crawler.linguist.gitattributes import GitAttributes
 from crawler.rows import repo_row
 from crawler.schema import FILES_SCHEMA
+from crawler.sources.github import GitHubHistory, remote_commit
 from crawler.sources.interface import Entry, Source
-from crawler.sources.resolve import open_resolution, resolve
-from crawler.values import COUNTED, Previous, RepoResult, Resolution, ScanOptions, Status, Target, Task
+from crawler.sources.resolve import clone_path, open_resolution, resolve
+from crawler.values import COUNTED, At, Previous, RepoResult, Resolution, ScanOptions, Status, Target, Task
 
 FileCallback = Callable[[int], None]
 #: Source kinds whose content is identified by a commit, so that rows can be reused by commit or blob.
@@ -59,6 +61,8 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
     when the commit equals ``previous``'s and its rows are reused. Otherwise files whose blob is
     the same as in ``previous`` keep their rows without being read again. ``on_files`` (optional,
     for a progress bar in the same process) hears how many files were done."""
+    if options.at is not None and options.at.when is not None and _on_github(target, options):
+        return scan_history(target, [options.at], options, previous, on_files=on_files)[0]
     started = time.monotonic()
     previous = previous if options.reuse and not options.worktree else None
     resolution: Resolution | None = None
@@ -66,6 +70,9 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
     status, error, commit = Status.OK, None, None
     try:
         resolution = resolve(target, options, previous=previous)
+        if resolution.kind == "github" and resolution.commit is None:  # asked of git, not of the REST API
+            resolution = replace(resolution, commit=remote_commit(resolution.location, resolution.ref or "HEAD",
+                                                                  timeout=options.github.timeout))
         components = repo_row(target, None)["components"]
         if previous is not None and reusable(previous, resolution, components):
             status, files = Status.UNCHANGED, reused_files(previous, target)
@@ -81,6 +88,11 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
         status, error = Status.FAILED, str(exc)
     except OSError as exc:  # the disk, not the repository: still this repository's failure
         status, error = Status.FAILED, f"{exc.strerror or exc}"
+    return _result(target, resolution, status, error, files, commit, started)
+
+
+def _result(target: Target, resolution: Resolution | None, status: Status, error: str | None, files: pl.DataFrame,
+            commit: str | None, started: float) -> RepoResult:
     row = repo_row(target, resolution, status=status, error=error, files=files, commit=commit,
                    duration_s=time.monotonic() - started)
     if status == Status.OK and not isinstance(target.components, str):
@@ -89,6 +101,78 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
             said = "; ".join(f"component {name} = {prefix}/ matches no file at this commit" for name, prefix in missing)
             row["note"] = f"{row['note']}; {said}" if row.get("note") else said
     return RepoResult(row, files)
+
+
+def _on_github(target: Target, options: ScanOptions) -> bool:
+    """Whether ``target`` is read from GitHub (not from a local clone ``--clones`` has)."""
+    if target.resolved is not None and not target.resolved.listed:
+        return target.resolved.kind == "github"
+    if target.spec.kind != "github":
+        return False
+    return not (options.clones and clone_path(options.clones, target.spec.location).exists())
+
+
+def _needed(known: pl.DataFrame | None) -> Callable[[list[tuple[str, str]]], list[str]]:
+    """Which blobs of a tree must be downloaded: those whose (path, blob) rows ``known`` cannot give
+    (all of them when the ``.gitattributes`` changed), and the ``.gitattributes`` themselves."""
+    def needed(entries: list[tuple[str, str]]) -> list[str]:
+        attrs = {(p, o) for p, o in entries if p == ".gitattributes" or p.endswith("/.gitattributes")}
+        rows = _known_rows(known, [Entry(p.encode(), "file", None, o) for p, o in attrs])
+        return [o for p, o in entries if (p, o) in attrs or (p, o) not in rows]
+    return needed
+
+
+def scan_history(target: Target, ats: Sequence[At], options: ScanOptions = ScanOptions(),
+                 previous: Previous | None = None, *, on_files: FileCallback | None = None) -> list[RepoResult]:
+    """One repository at several points in history, oldest first: one result per ``At``. A GitHub
+    repository's history is fetched once (``GitHubHistory``): each date's commit is chosen locally,
+    and only the blobs that changed since the date before are downloaded and read. Elsewhere each
+    date is a ``scan_repo`` that reuses the rows of the date before for unchanged blobs."""
+    results: list[RepoResult] = []
+    before = previous if options.reuse else None
+    if not _on_github(target, options):
+        for at in ats:
+            result = scan_repo(target, replace(options, at=at), before, on_files=on_files)
+            results.append(result)
+            before = Previous(result.repo, result.files) if result.status in COUNTED else before
+        return results
+    started = time.monotonic()
+    try:
+        resolution = resolve(target, replace(options, at=None, clones=None), previous=previous)
+        history = GitHubHistory(resolution.location, resolution.ref or "HEAD", timeout=options.github.timeout)
+    except SourceError as exc:
+        return [_result(target, exc.resolution, exc.status, str(exc), pl.DataFrame(schema=FILES_SCHEMA), None,
+                        started) for _ in ats]
+    components = repo_row(target, None)["components"]
+    with history:
+        for at in ats:
+            started = time.monotonic()
+            dated = replace(resolution, ref=resolution.ref, commit=None)
+            files = pl.DataFrame(schema=FILES_SCHEMA)
+            status, error = Status.OK, None
+            try:
+                commit = history.commit_at(at.when) if at.when is not None else remote_commit(
+                    resolution.location, at.ref or "HEAD", timeout=options.github.timeout)
+                if commit is None:
+                    raise AbsentError(f"no commit on or before {at.text}")
+                dated = replace(dated, commit=commit, ref=at.ref or resolution.ref)
+                if before is not None and reusable(before, dated, components):
+                    status, files = Status.UNCHANGED, reused_files(before, target)
+                else:
+                    known = before.files if before is not None else None
+                    with history.prepare(commit, _needed(known)) as source:
+                        files = scan_source(source, target, on_files, lines=options.lines, known=known)
+            except SourceError as exc:
+                status, error = exc.status, str(exc)
+            except CensusError as exc:
+                status, error = Status.FAILED, str(exc)
+            except OSError as exc:
+                status, error = Status.FAILED, f"{exc.strerror or exc}"
+            result = _result(target, dated, status, error, files, None, started)
+            results.append(result)
+            if result.status in COUNTED:
+                before = Previous(result.repo, result.files)
+    return results
 
 
 def _known_rows(known: pl.DataFrame | None, attr_entries: list[Entry]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -157,6 +157,7 @@ class Resolution:
     note: str | None = None
     clone_path: str | None = None
     found_by: str | None = None
+    listed: bool = False    # only what a listing or search said: local clones, refs, cross-checks still to settle
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ class ScanOptions:
     """How to scan: ``worktree`` reads files on disk instead of the committed tree; ``reuse``
     takes the rows of a repository whose commit has not moved from the previous snapshot;
     ``clones`` is a template for local clones of GitHub repositories (``~/src/{owner}/{name}``);
-    ``at`` a point in history; ``jobs`` how many repositories at once."""
+    ``at`` a point in history; ``jobs`` how many repositories at once; ``cross_check`` asks GitHub
+    for its own language figures too."""
 
     worktree: bool = False
     jobs: int = 4
@@ -186,6 +188,7 @@ class ScanOptions:
     lines: bool = True
     clones: str | None = None
     at: At | None = None
+    cross_check: bool = False    # GitHub's own /languages beside census's figures (one request each)
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -128,6 +130,7 @@ class FakeGitHub:
         self._lock = threading.Lock()
         self._next_id = 1000
         self._server: ThreadingHTTPServer | None = None
+        self._empty: Path | None = None
         self._thread: threading.Thread | None = None
 
     # --- setup ---------------------------------------------------------------------------------
@@ -152,6 +155,14 @@ class FakeGitHub:
               body: str | None = None, delay: float = 0.0) -> None:
         self.faults.append(Fault(pattern, status, times, headers or {}, body, delay))
 
+    def empty_git_dir(self) -> Path:
+        """A bare repository without commits, served for an empty repository's git endpoint."""
+        with self._lock:
+            if self._empty is None:
+                self._empty = Path(tempfile.mkdtemp(prefix="fake-github-empty-")) / "empty.git"
+                subprocess.run(["git", "init", "-q", "--bare", str(self._empty)], check=True, capture_output=True)
+            return self._empty
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def __enter__(self) -> FakeGitHub:
@@ -166,6 +177,8 @@ class FakeGitHub:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+        if self._empty is not None:
+            shutil.rmtree(self._empty.parent, ignore_errors=True)
 
     @property
     def url(self) -> str:
@@ -547,13 +560,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _git(self, entry: LoggedRequest, path: str, query: str) -> None:
         match = re.fullmatch(r"/([^/]+)/([^/]+?)\.git(/.*)", path)
         repo = self.fake.repos.get(f"{match.group(1)}/{match.group(2)}".lower()) if match else None
-        if match is None or repo is None or repo.git_dir is None:
+        if match is None or repo is None or repo.private:
             self._send(entry, 404, b"not found", api=False)
             return
+        git_dir = repo.git_dir if repo.git_dir is not None else self.fake.empty_git_dir()  # GitHub: no refs
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         env = {
-            **os.environ, "GIT_PROJECT_ROOT": str(repo.git_dir), "GIT_HTTP_EXPORT_ALL": "1",
+            **os.environ, "GIT_PROJECT_ROOT": str(git_dir), "GIT_HTTP_EXPORT_ALL": "1",
             "PATH_INFO": match.group(3), "REQUEST_METHOD": self.command, "QUERY_STRING": query,
             "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
             "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""), "REMOTE_ADDR": "127.0.0.1",

@@ -97,7 +97,7 @@ def test_owner_filters() -> None:
 
 
 @pytest.mark.parametrize(("body", "key", "words"), [
-    ('source = "a/b"\nforks = true\n', "forks", "github:OWNER sources only"),
+    ('source = "a/b"\nforks = true\n', "forks", "github:OWNER and github-search: sources only"),
     ('source = "github:o"\nmin_stars = -1\n', "min_stars", "0 or more"),
     ('source = "github:o"\npushed_since = "last year"\n', "pushed_since", "a date"),
     ('source = "github:o"\ninclude = [1]\n', "include", "name patterns"),

@@ -73,8 +73,9 @@ def scan_one(tgt: Target, options: ScanOptions, api: GitHubAPI) -> RepoResult:
     return run([tgt], options, api=api)[0]
 
 
-def options_for(fake: FakeGitHub, **kwargs: object) -> ScanOptions:
-    return ScanOptions(jobs=1, github=GitHubOptions(api_url=fake.api_url, timeout=5, **kwargs))  # type: ignore[arg-type]
+def options_for(fake: FakeGitHub, *, cross_check: bool = False, **kwargs: object) -> ScanOptions:
+    return ScanOptions(jobs=1, github=GitHubOptions(api_url=fake.api_url, timeout=5, **kwargs),  # type: ignore[arg-type]
+                       cross_check=cross_check)
 
 
 def bare_repo(make_repo: MakeRepo, files: dict[str | bytes, object], name: str = "a") -> Path:
@@ -102,7 +103,7 @@ def test_metadata_and_github_languages_recorded(make_repo: MakeRepo, fake: FakeG
     bare = bare_repo(make_repo, FILES)
     fake.add_repo("Org/A", bare, stars=42, archived=True, fork=False, pushed_at="2026-10-01T00:00:00Z",
                   languages={"Rust": 500, "Python": 50})
-    row = scan_one(target("org/a"), options_for(fake), client_for(fake, clock)).repo
+    row = scan_one(target("org/a"), options_for(fake, cross_check=True), client_for(fake, clock)).repo
     assert (row["canonical"], row["default_branch"], row["stars"], row["archived"], row["fork"]) == \
         ("Org/A", "main", 42, True, False)
     assert row["github_id"] == fake.repos["org/a"].id and row["pushed_at"] == "2026-10-01T00:00:00Z"
@@ -111,9 +112,14 @@ def test_metadata_and_github_languages_recorded(make_repo: MakeRepo, fake: FakeG
     ours_rust = len(FILES["src/lib.rs"]) / (len(FILES["src/lib.rs"]) + len(FILES["py/x/__init__.py"]))
     assert row["github_diff_pp"] == round(abs(100 * 500 / 550 - 100 * ours_rust), 2)
     assert row["kind"] == "github" and row["ref"] == "main"
-    # three REST requests and one shallow fetch, never one request per file
-    assert len(fake.requests("^/api/v3/")) == 3
-    assert len(fake.requests(r"\.git/git-upload-pack", "POST")) <= 2
+    # two REST requests (the repository, and GitHub's languages for the cross-check); the commit from
+    # git itself (ls-remote), then one shallow fetch; never one request per file
+    assert [r.path for r in fake.requests("^/api/v3/")] == ["/api/v3/repos/org/a", "/api/v3/repos/Org/A/languages"]
+    assert len(fake.requests(r"\.git/git-upload-pack", "POST")) <= 3
+    fake.log.clear()
+    plain = scan_one(target("org/a"), options_for(fake), client_for(fake, clock)).repo
+    assert [r.path for r in fake.requests("^/api/v3/")] == ["/api/v3/repos/org/a"]  # no cross-check: one request
+    assert plain["github_languages"] is None and plain["commit"] == row["commit"]
 
 
 def test_ref_tag_and_unknown_ref(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime, tmp_path: Path) -> None:
@@ -159,7 +165,7 @@ def test_statuses(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime, setup:
 def test_server_errors_then_success(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime) -> None:
     fake.add_repo("org/x", bare_repo(make_repo, {"a.py": "1\n"}))
     fake.fault(r"^/api/v3/repos/org/x/languages$", 503, times=2, body="<html>busy</html>")
-    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake, cross_check=True), client_for(fake, clock))
     assert result.repo["status"] == "ok" and clock.sleeps == [1.0, 2.0]
 
 
@@ -173,20 +179,20 @@ def test_primary_rate_limit_waits_until_reset_by_server_date(make_repo: MakeRepo
     assert clock.sleeps == [31.0]
     _refused, retried = fake.requests(r"^/api/v3/repos/org/x$")
     assert retried.at >= reset  # no request before the reset
-    assert len(fake.requests("^/api/v3/")) == 4  # the refused one, then repo, commit, languages
+    assert len(fake.requests("^/api/v3/")) == 2  # the refused one, then the repository (the commit from git)
 
 
 def test_secondary_limits_honour_retry_after_or_wait_a_minute(make_repo: MakeRepo, fake: FakeGitHub,
                                                                clock: FakeTime) -> None:
     fake.add_repo("org/x", bare_repo(make_repo, {"a.py": "1\n"}))
     fake.fault(r"^/api/v3/repos/org/x$", 429, headers={"Retry-After": "7"})
-    fake.fault(r"/commits/", 429)
+    fake.fault(r"/languages$", 429)
     fake.fault(r"/languages$", 403, headers={"Retry-After": "3"},
                body='{"message": "You have exceeded a secondary rate limit"}')
-    result = scan_one(target("org/x"), options_for(fake), client_for(fake, clock))
+    result = scan_one(target("org/x"), options_for(fake, cross_check=True), client_for(fake, clock))
     assert result.repo["status"] == "ok"
-    assert clock.sleeps == [7.0, 60.0, 3.0]
-    assert len(fake.requests("^/api/v3/")) == 6
+    assert clock.sleeps == [7.0, 60.0, 3.0]  # no retry-after: a minute
+    assert len(fake.requests("^/api/v3/")) == 5
 
 
 def test_reset_already_past_does_not_hammer(make_repo: MakeRepo, fake: FakeGitHub, clock: FakeTime) -> None:
@@ -257,16 +263,28 @@ def test_rescan_of_unchanged_list_downloads_nothing(make_repo: MakeRepo, fake: F
     fake.log.clear()
     second = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
     assert second.repos["status"].to_list() == ["unchanged"]
-    assert not fake.requests(r"\.git/")  # no content downloaded
-    assert [r.status for r in fake.requests("^/api/v3/")] == [304, 304, 304]
+    assert not fake.requests(r"\.git/")  # nothing pushed since (GitHub's pushed_at): not even ls-remote
+    assert [r.status for r in fake.requests("^/api/v3/")] == [304]
     assert fake.rate_limit - fake.remaining == used_before  # conditional requests cost nothing
     assert_frame_equal(first.files, second.files)
     assert second.repos["github_languages"].to_list() == first.repos["github_languages"].to_list()
-    # a new commit is seen and scanned
+    # a push to another branch: GitHub's pushed_at moves, the default branch's commit (asked of git,
+    # ls-remote) does not: still unchanged, and no content downloaded
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(bare), str(work))
+    commit(work, {"other.py": "x = 1\n"})
+    git(work, "push", "-q", "origin", "HEAD:refs/heads/feature")
+    fake.repos["org/a"].pushed_at = "2026-11-02T00:00:00Z"
+    fake.log.clear()
+    fourth = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
+    assert fourth.repos["status"].to_list() == ["unchanged"]
+    asked = fake.requests(r"\.git/")  # ls-remote: the advertisement and one ls-refs command, no pack
+    assert len(asked) == 2 and sum(r.bytes_out for r in asked) < 2000
+    # a new commit on the default branch is seen and scanned
+    git(work, "checkout", "-q", "-B", "main", "origin/main")
     commit(work, {"new.py": "x = 1\n"})
     git(work, "push", "-q", "origin", "HEAD:main")
+    fake.repos["org/a"].pushed_at = "2026-11-03T00:00:00Z"
     third = scan([target("org/a")], out=out, options=options_for(fake), api=client_for(fake, clock))
     assert third.repos["status"].to_list() == ["ok"] and "new.py" in third.files["path"].to_list()
 
@@ -324,6 +342,12 @@ def test_cli_api_url_and_env(make_repo: MakeRepo, fake: FakeGitHub, tmp_path: Pa
     repos = pl.read_parquet(Path(capsys.readouterr().out.strip().splitlines()[-1]) / "repos.parquet")
     assert code == 0 and repos["canonical"].to_list() == ["team/app"]
     assert "authorization" not in fake.requests("^/api/v3/")[0].headers
+    assert repos["github_languages"].to_list() == [None]  # GitHub's own figures only when asked for
+    fake.repos["team/app"].languages = {"Python": 2}
+    code = main(["scan", "--repo", "team/app", "--cross-check", "--out", str(tmp_path / "o3")])
+    repos = pl.read_parquet(Path(capsys.readouterr().out.strip().splitlines()[-1]) / "repos.parquet")
+    assert code == 0 and repos["github_languages"].to_list() == ['{"Python": 2}']
+    assert repos["github_diff_pp"].to_list() == [0.0]
 
 
 def test_concurrent_scans_keep_answers_apart(make_repo: MakeRepo, clock: FakeTime) -> None:

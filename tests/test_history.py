@@ -99,7 +99,7 @@ def test_backfill_reuses_unchanged_blobs(dated: tuple[Path, dict[str, str]], tmp
     assert [s.id for s in again[:4]] == [s.id for s in snaps] and reads == []  # date 5: unchanged commit
 
 
-def test_github_commit_at_costs_one_request(make_repo: MakeRepo, dated: tuple[Path, dict[str, str]],
+def test_github_at_a_date_costs_one_request(make_repo: MakeRepo, dated: tuple[Path, dict[str, str]],
                                             tmp_path: Path) -> None:
     repo, ids = dated
     bare = tmp_path / "served.git"
@@ -110,8 +110,8 @@ def test_github_commit_at_costs_one_request(make_repo: MakeRepo, dated: tuple[Pa
                               at=parse_at("2024-05-01"))
         row = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"), options).repo
         assert row["commit"] == ids["M"] and row["github_languages"] is None  # today's figures say nothing of May
-        assert [r.path.split("?")[0] for r in fake.requests("^/api/v3/")] == [
-            "/api/v3/repos/org/dated", "/api/v3/repos/org/dated/commits"]
+        # one REST request (the repository); the commit of that date is chosen from git's history
+        assert [r.path.split("?")[0] for r in fake.requests("^/api/v3/")] == ["/api/v3/repos/org/dated"]
         before = scan_repo(Target("p", parse_spec("org/dated"), "org/dated"),
                            ScanOptions(jobs=1, github=options.github, at=parse_at("2023-06-01"))).repo
         assert before["status"] == "absent"

@@ -165,7 +165,7 @@ class GitSource(Source):
                            cwd=self.git_dir, check=False)
         if promisor.returncode != 0 or not promisor.stdout.strip():
             return None
-        listed = run_git(["rev-list", "--objects", "--missing=print", f"{self.commit}"], cwd=self.git_dir,
+        listed = run_git(["rev-list", "--objects", "--no-walk", "--missing=print", f"{self.commit}"], cwd=self.git_dir,
                          check=False)
         return {line[1:].decode() for line in listed.stdout.splitlines() if line.startswith(b"?")}
 

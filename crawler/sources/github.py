@@ -14,14 +14,17 @@ through the environment (``GIT_CONFIG_*``), never a command line, URL or config 
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
+from collections.abc import Callable
+from datetime import datetime
 
-from crawler.errors import SourceError
+from crawler.errors import EmptyRepositoryError, SourceError
 from crawler.github.api import token_from_env
 from crawler.redact import scrub
 from crawler.scratch import make_dir
-from crawler.sources.git import GitSource, git_env, run_git, with_config
+from crawler.sources.git import GitSource, commit_at, git_env, run_git, with_config
 
 _TRANSIENT = ("returned error: 5", "timed out", "Could not resolve", "Connection refused", "transfer closed",
               "early EOF", "Connection reset")
@@ -75,3 +78,112 @@ class FetchedRepository(GitSource):
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
+
+
+def remote_commit(clone_url: str, ref: str, *, timeout: float = 30.0) -> str:
+    """The commit ``ref`` (a branch, a tag, ``HEAD``, or a full commit id) names on the remote, by
+    ``git ls-remote`` with the exact ref names (protocol v2 asks the server for those only): no
+    REST request, nothing downloaded. ``EmptyRepositoryError`` for a repository without commits."""
+    if _FULL_SHA.match(ref):
+        return ref
+    patterns = ["HEAD"] if ref == "HEAD" else [f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/tags/{ref}^{{}}"]
+    done = git_network(["ls-remote", "--", clone_url, *patterns], token=token_from_env(), timeout=timeout,
+                       what=scrub(clone_url))
+    found: dict[str, str] = {}
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        sha, _, name = line.partition("\t")
+        if _FULL_SHA.match(sha):
+            found[name] = sha
+    for name in patterns[:1] + patterns[2:] + patterns[1:2]:  # a branch, then a tag's commit, then the tag
+        if name in found:
+            return found[name]
+    # Nothing of that name: an empty repository has no refs at all (GitHub still names a default branch).
+    heads = git_network(["ls-remote", "--heads", "--", clone_url], token=token_from_env(), timeout=timeout,
+                        what=scrub(clone_url))
+    if not heads.stdout.strip():
+        raise EmptyRepositoryError(f"empty repository (no commits): {scrub(clone_url)}")
+    raise SourceError(f"unknown ref {ref!r} in {scrub(clone_url)}")
+
+
+class GitHubHistory:
+    """One repository's history, fetched once for any number of dates (``--at``, backfills).
+
+    A partial clone without trees or blobs (``--filter=tree:0``: commit objects only, a few hundred
+    bytes per commit) chooses each date's commit locally by the first-parent rule of local clones
+    (``git rev-list -1 --first-parent --before``). For a chosen commit, its trees are fetched (by
+    the root tree's id, without blobs), then only the blobs that date needs — those whose (path,
+    blob) rows are not already known from an earlier date — in batches of ids, never one lazy round
+    trip per blob. A blob already here is not fetched again. The clone lives in this process's
+    scratch folder and is removed on ``close``.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, clone_url: str, ref: str, *, timeout: float = 30.0) -> None:
+        self.clone_url, self.ref, self.timeout = clone_url, ref, timeout
+        self.git_dir = make_dir("history-")
+        self.token = token_from_env()
+        try:
+            run_git(["init", "--quiet", "--bare", self.git_dir])
+            for key, value in (("remote.origin.url", clone_url), ("remote.origin.promisor", "true"),
+                               ("remote.origin.partialclonefilter", "tree:0"), ("extensions.partialclone", "origin")):
+                run_git(["config", key, value], cwd=self.git_dir)
+            if _FULL_SHA.match(ref):
+                spec = ref
+            else:
+                commit = remote_commit(clone_url, ref, timeout=timeout)
+                spec = commit
+            self._fetch(["--filter=tree:0", spec])
+            self.tip = spec
+        except BaseException:
+            shutil.rmtree(self.git_dir, ignore_errors=True)
+            raise
+
+    def _fetch(self, args: list[str]) -> None:
+        git_network(["-C", self.git_dir, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                     "--recurse-submodules=no", "origin", *args], token=self.token, timeout=self.timeout,
+                    what=scrub(self.clone_url))
+
+    def commit_at(self, when: datetime) -> str | None:
+        """The last first-parent commit of the ref at or before ``when`` (read locally)."""
+        return commit_at(self.git_dir, self.tip, when)
+
+    def _present(self, oids: list[str]) -> set[str]:
+        if not oids:
+            return set()
+        checked = run_git(["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=self.git_dir,
+                          check=False, input="\n".join(oids).encode() + b"\n")
+        return {line.split()[0] for line in checked.stdout.decode().splitlines()
+                if len(line.split()) == 2 and line.split()[1] != "missing"}
+
+    def prepare(self, commit: str, needed: Callable[[list[tuple[str, str]]], list[str]]) -> GitSource:
+        """``commit`` ready to read: its trees, and the blobs ``needed(entries)`` names among its
+        (path, blob id) entries. Returns the source (objects left out are read from earlier rows)."""
+        body = run_git(["cat-file", "commit", commit], cwd=self.git_dir).stdout.decode("utf-8", "replace")
+        tree = body.split("\n", 1)[0].split()[-1]
+        if not self._present([tree]):
+            self._fetch(["--filter=blob:none", tree])
+        listed = run_git(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=self.git_dir).stdout
+        entries = []
+        for record in listed.split(b"\0"):
+            meta, _, path = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob" and fields[0] != b"120000":  # not symlinks: never read
+                entries.append((path.decode("utf-8", "backslashreplace"), fields[2].decode()))
+        wanted = sorted(set(needed(entries)))
+        missing = [oid for oid in wanted if oid not in self._present(wanted)]
+        for start in range(0, len(missing), self.BATCH):
+            self._fetch(missing[start:start + self.BATCH])
+        return GitSource(self.git_dir, self.ref, trusted_commit=commit)
+
+    def close(self) -> None:
+        shutil.rmtree(self.git_dir, ignore_errors=True)
+
+    def __enter__(self) -> GitHubHistory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

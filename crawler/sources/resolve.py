@@ -10,6 +10,8 @@ for GitHub and remotes) and happens in the task that reads it.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,9 @@ def git_layout(path: Path) -> str | None:
     top = run_git(["rev-parse", "--show-toplevel"], cwd=path, check=False)
     found = top.stdout.decode("utf-8", "surrogateescape").strip()
     return "worktree" if top.returncode == 0 and Path(found).resolve() == here else None
+
+
+_SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
 
 
 def clone_path(template: str, full_name: str) -> Path:
@@ -125,46 +130,44 @@ def _clone(target: Target, options: ScanOptions) -> tuple[Resolution | None, str
     return Resolution("clone", source.git_dir, ref, commit, clone_path=str(path)), None
 
 
-def _github(target: Target, options: ScanOptions, api: GitHubAPI, previous: Previous | None,
+def _github(target: Target, options: ScanOptions, api: GitHubAPI | None, previous: Previous | None,
             note: str | None) -> Resolution:
-    """GitHub's metadata and the commit to scan, asked one request at a time, each recorded as it
-    comes (an empty or blocked repository still has a name), all conditional on the previous ETags."""
+    """GitHub's metadata of a named repository, in one conditional request (following renames).
+    The commit is not asked of the REST API: the task asks git (``ls-remote``, or the history for
+    ``--at DATE``), which costs no rate limit — but for a short commit id, which only the API can
+    expand. GitHub's own language figures are asked only with ``cross_check``."""
     old = dict(previous.repo) if previous else {}
     try:
         etags: dict[str, str] = json.loads(old["etags"]) if old.get("etags") else {}
-    except ValueError:
+    except (ValueError, TypeError):
         etags = {}
-    meta, repo_etag = api.repository(target.spec.location, etags.get("repo"))
-    if meta is None:  # not modified since the previous snapshot: its metadata still holds
-        meta = meta_of_row(old)
+    meta = target.resolved.github if target.resolved is not None else None
+    found: dict[str, str | None] = {}
     if meta is None:
-        raise SourceError(f"GitHub answered 'not modified' for {target.spec.location} but census has no "
-                          "earlier answer: scan again with --fresh")
+        assert api is not None, "a repository named, not listed, is asked of the API"
+        meta, found["repo"] = api.repository(target.spec.location, etags.get("repo"))
+        if meta is None:  # not modified since the previous snapshot: its metadata still holds
+            meta = meta_of_row(old)
+        if meta is None:
+            raise SourceError(f"GitHub answered 'not modified' for {target.spec.location} but census has no "
+                              "earlier answer: scan again with --fresh")
     at = options.at
     ref = (at.ref if at and at.ref else None) or target.spec.ref or meta.default_branch or "HEAD"
-    found: dict[str, str | None] = {"repo": repo_etag, "ref": ref}
     partial = Resolution("github", meta.clone_url, ref, None, github=meta, note=note,
-                         etags=json.dumps({k: v for k, v in found.items() if v}, sort_keys=True))
+                         found_by=target.resolved.found_by if target.resolved else None)
+    commit = None
+    languages = None
     try:
-        if at is not None and at.ref is None:
-            commit = api.commit_at(meta.full_name, ref, at.when)  # one request
-            if commit is None:
-                raise AbsentError(f"no commit on or before {at.text}")
-        else:
-            same_ref = etags.get("ref") == ref
-            sha, found["commit"] = api.commit(meta.full_name, ref, etags.get("commit") if same_ref else None)
-            commit = sha or (old.get("commit") if same_ref else None)
-        languages = None
-        if at is None:  # GitHub's own figures describe today, not the past
+        if _SHORT_SHA.match(ref) and not (at is not None and at.when is not None) and api is not None:
+            commit, _ = api.commit(meta.full_name, ref)  # git cannot expand a short id remotely
+        if options.cross_check and at is None and api is not None:  # GitHub's figures describe today
             figures, found["languages"] = api.languages(meta.full_name, etags.get("languages"))
             languages = _languages_json(figures) if figures is not None else old.get("github_languages")
     except SourceError as exc:
         exc.resolution = exc.resolution or partial
         raise
-    if commit is None:
-        raise SourceError(f"GitHub gave no commit for {target.spec.location}@{ref}", resolution=partial)
-    return Resolution("github", meta.clone_url, ref, commit, github=meta, languages=languages, note=note,
-                      etags=json.dumps({k: v for k, v in found.items() if v}, sort_keys=True))
+    return replace(partial, commit=commit, languages=languages,
+                   etags=json.dumps({k: v for k, v in found.items() if v}, sort_keys=True) if found else None)
 
 
 def _languages_json(languages: dict[str, int]) -> str:
@@ -175,7 +178,7 @@ def resolve(target: Target, options: ScanOptions, *, api: GitHubAPI | None = Non
             previous: Previous | None = None) -> Resolution:
     """Where ``target``'s files come from, at the commit the options ask for. GitHub repositories
     need ``api`` (the planner's); without it one is made from the environment for this call."""
-    if target.resolved is not None:
+    if target.resolved is not None and not target.resolved.listed:
         return target.resolved
     kind = target.spec.kind
     if kind in ("github-owner", "github-search"):
@@ -187,6 +190,9 @@ def resolve(target: Target, options: ScanOptions, *, api: GitHubAPI | None = Non
     clone, note = _clone(target, options)
     if clone is not None:
         return clone
+    if target.resolved is not None and not options.cross_check \
+            and not _SHORT_SHA.match(options.at.ref if options.at and options.at.ref else target.spec.ref or ""):
+        return _github(target, options, None, previous, note)  # listed: nothing to ask GitHub
     if api is not None:
         return _github(target, options, api, previous, note)
     from crawler.github.api import GitHubAPI
