@@ -18,16 +18,19 @@ def _group_type(group: str | None) -> str | None:
     return languages.language(group).type if group else None
 
 
-def breakdown(files: pl.DataFrame, by: list[str] | None = None) -> pl.DataFrame:
-    """Counted files summed per ``by`` (default: project, repo, commit, component) and language group."""
+def breakdown(files: pl.DataFrame | pl.LazyFrame, by: list[str] | None = None) -> pl.DataFrame:
+    """Counted files summed per ``by`` (default: project, repo, commit, component) and language group.
+    ``files`` may be lazy (a scan of Parquet files): it is then read in a streaming pass, so the
+    per-file rows of a whole population are never in memory at once."""
     keys = by if by is not None else _KEYS
-    counted = files.filter(pl.col("counted"))
+    counted = files.lazy().filter(pl.col("counted"))
     # Line counts stay null where no file of the group has them (lines are a later measure).
     sums = [pl.when(pl.col(c).is_null().all()).then(None).otherwise(pl.col(c).sum()).alias(c) for c in _SUMS]
     table = (
         counted.group_by([*keys, "group"])
         .agg(pl.len().cast(pl.Int64).alias("files"), *sums)
         .rename({"group": "language"})
+        .collect(engine="streaming")
     )
     total = pl.col("bytes").sum().over(keys) if keys else pl.col("bytes").sum()
     types = {g: _group_type(g) for g in table["language"].unique().to_list()}

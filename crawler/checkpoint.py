@@ -91,17 +91,28 @@ class Checkpoint:
     def done(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-    def load(self, key: str) -> tuple[dict[str, Any], pl.DataFrame] | None:
+    def has(self, key: str) -> bool:
+        return (self.root / key / "repos.parquet").exists()
+
+    def files_path(self, key: str) -> Path:
+        return self.root / key / "files.parquet"
+
+    def load(self, key: str, *, files: bool = True) -> tuple[dict[str, Any], pl.DataFrame] | None:
+        """A saved result (with an empty files frame when ``files`` is false: they stay on disk)."""
         folder = self.root / key
         if not (folder / "repos.parquet").exists():
             return None
         try:
             repo = conform(pl.read_parquet(folder / "repos.parquet"), REPOS_SCHEMA).to_dicts()[0]
-            files = conform(pl.read_parquet(folder / "files.parquet"), FILES_SCHEMA)
+            if files:
+                frame = conform(pl.read_parquet(folder / "files.parquet"), FILES_SCHEMA)
+            else:
+                pl.read_parquet_schema(folder / "files.parquet")  # whole and readable, not read
+                frame = pl.DataFrame(schema=FILES_SCHEMA)
         except Exception:  # a damaged result is scanned again rather than trusted
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return repo, files
+        return repo, frame
 
     def save(self, key: str, repo: Mapping[str, Any], files: pl.DataFrame) -> None:
         def fill(folder: Path) -> None:

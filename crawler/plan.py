@@ -122,11 +122,12 @@ class Planner:
     """Turns targets into tasks, as described above. ``jobs`` bounds the REST requests in flight."""
 
     def __init__(self, options: ScanOptions, *, api: GitHubAPI | None, lookup: PreviousLookup | None,
-                 checkpoint: Checkpoint | None) -> None:
+                 checkpoint: Checkpoint | None, load_files: bool = True) -> None:
         self.options = options
         self.api = api
         self.lookup = lookup
         self.checkpoint = checkpoint
+        self.load_files = load_files
         self.failures: list[RepoResult] = []
         self.targets: list[Target] = []
         self.warnings: list[str] = []
@@ -178,7 +179,7 @@ class Planner:
                     if item is None:
                         break
                     index, target = item
-                    stored = self.checkpoint.load(key_of(target)) if self.checkpoint else None
+                    stored = self.checkpoint.load(key_of(target), files=self.load_files) if self.checkpoint else None
                     previous = self.lookup(target) if self.lookup and stored is None else None
                     work: Any = stored
                     if stored is None and pool is not None and target.spec.kind == "github":  # named or listed

@@ -76,14 +76,21 @@ def slug(label: str) -> str:
     return text[:60]
 
 
-def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
+def _conform_lazy(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
+    names = frame.collect_schema().names()
+    return frame.select([pl.col(name).cast(dtype) if name in names else pl.lit(None, dtype=dtype).alias(name)
+                         for name, dtype in schema.items()])
+
+
+def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame | pl.LazyFrame,
                    breakdown: pl.DataFrame, label: str | None = None,
                    config: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
                    now: datetime | None = None, described_at: datetime | None = None,
                    work: dict[str, str] | None = None) -> Snapshot:
     """Write a snapshot atomically under ``out/snapshots/`` and return it. ``described_at`` is the
     point in time the snapshot describes when it is not now (a backfill of the past); ``work`` the
-    identity of the checkpoint it was made from (see ``work_finished``)."""
+    identity of the checkpoint it was made from (see ``work_finished``). ``files`` may be lazy (the
+    checkpoint's per-repository files): it is then streamed to disk, never held whole in memory."""
     root = Path(out) / "snapshots"
     root.mkdir(parents=True, exist_ok=True)
     clean_leftovers(root)
@@ -102,7 +109,8 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
         "language_data": languages.data_version(),
         "config": config,
         "options": options or {},
-        "counts": {"repos": repos.height, "files": files.height},
+        "counts": {"repos": repos.height, "files": files.height if isinstance(files, pl.DataFrame) else
+                   int(files.select(pl.len()).collect(engine="streaming").item())},
         "work": work,
         "series": series_key(config),
     }
@@ -110,15 +118,20 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame,
 
     def fill(folder: Path) -> None:
         for name, frame in tables.items():
-            conform(frame, TABLES[name]).write_parquet(folder / f"{name}.parquet", compression="zstd",
-                                                       statistics=True)
+            if isinstance(frame, pl.LazyFrame):
+                _conform_lazy(frame, TABLES[name]).sink_parquet(folder / f"{name}.parquet", compression="zstd",
+                                                                statistics=True, engine="streaming")
+            else:
+                conform(frame, TABLES[name]).write_parquet(folder / f"{name}.parquet", compression="zstd",
+                                                           statistics=True)
         with (folder / "manifest.json").open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
 
     final = root / snapshot_id
     write_dir(final, fill)
-    return Snapshot(final, manifest, {k: conform(v, TABLES[k]) for k, v in tables.items()})
+    return Snapshot(final, manifest, {k: conform(v, TABLES[k]) for k, v in tables.items()
+                                      if isinstance(v, pl.DataFrame)})
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

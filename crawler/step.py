@@ -31,7 +31,18 @@ from crawler.schema import FILES_SCHEMA
 from crawler.sources.github import GitHubHistory, remote_commit
 from crawler.sources.interface import Entry, Source
 from crawler.sources.resolve import clone_path, open_resolution, resolve
-from crawler.values import COUNTED, At, Previous, RepoResult, Resolution, ScanOptions, Status, Target, Task
+from crawler.values import (
+    COUNTED,
+    At,
+    HistoryTask,
+    Previous,
+    RepoResult,
+    Resolution,
+    ScanOptions,
+    Status,
+    Target,
+    Task,
+)
 
 FileCallback = Callable[[int], None]
 #: Source kinds whose content is identified by a commit, so that rows can be reused by commit or blob.
@@ -321,3 +332,15 @@ def run_task(task: Task, on_files: FileCallback | None = None) -> RepoResult:
         message = " ".join(str(exc).split())[:300]
         return RepoResult(repo_row(task.target, task.target.resolved, status=Status.FAILED,
                                    error=f"census could not scan this repository ({type(exc).__name__}: {message})"))
+
+
+def run_history_task(task: HistoryTask, on_files: FileCallback | None = None) -> list[RepoResult]:
+    """``scan_history`` for an executor: one result per date, and anything unforeseen is this
+    repository's failure at every date, in one line."""
+    try:
+        return scan_history(task.target, task.ats, task.options, task.previous, on_files=on_files)
+    except Exception as exc:  # a bug or an unforeseen answer: this repository's failure, said in one line
+        message = " ".join(str(exc).split())[:300]
+        row = repo_row(task.target, task.target.resolved, status=Status.FAILED,
+                       error=f"census could not scan this repository ({type(exc).__name__}: {message})")
+        return [RepoResult(dict(row)) for _ in task.ats]

@@ -221,3 +221,16 @@ class Task:
     target: Target
     options: ScanOptions
     previous: Previous | None = None
+
+
+@dataclass(frozen=True)
+class HistoryTask:
+    """One repository at several dates (a backfill), so that its history is fetched once:
+    what ``crawler.step.run_history_task`` receives. ``previous``: its rows at the date before."""
+
+    index: int
+    key: str
+    target: Target
+    options: ScanOptions
+    ats: tuple[At, ...]
+    previous: Previous | None = None
