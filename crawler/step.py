@@ -81,7 +81,9 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
     status, error, commit = Status.OK, None, None
     try:
         resolution = resolve(target, options, previous=previous)
-        if resolution.kind == "github" and resolution.commit is None:  # asked of git, not of the REST API
+        if resolution.kind == "github" and resolution.commit is None and previous is not None:
+            # Something to reuse: the commit asked of git first (ls-remote), so that an unchanged
+            # repository downloads nothing. Without, the fetch of the ref tells the commit itself.
             resolution = replace(resolution, commit=remote_commit(resolution.location, resolution.ref or "HEAD",
                                                                   timeout=options.github.timeout))
         components = repo_row(target, None)["components"]

@@ -59,22 +59,43 @@ def git_network(args: list[str], *, token: str | None, timeout: float, what: str
 
 
 class FetchedRepository(GitSource):
-    """A shallow fetch of one commit, read like any local repository, removed on ``close``."""
+    """A shallow fetch of one commit — given, or the one a branch or tag names, learnt from the fetch
+    itself (one round trip fewer than asking ``ls-remote`` first) — read like any local repository,
+    removed on ``close``."""
 
     kind = "github"
 
-    def __init__(self, clone_url: str, commit: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, clone_url: str, commit: str | None, *, ref: str | None = None, timeout: float = 30.0) -> None:
         self._tmp = make_dir("github-")
         token = token_from_env()
         try:
             run_git(["init", "--quiet", "--bare", self._tmp])
-            git_network(["-C", self._tmp, "fetch", "--quiet", "--depth=1", "--no-tags", "--", clone_url, commit],
-                        token=token, timeout=timeout, what=f"{scrub(clone_url)} at {commit[:12]}")
-            super().__init__(self._tmp, commit, trusted_commit=commit)
+            if commit is None:
+                commit = self._fetch_ref(clone_url, ref or "HEAD", token, timeout)
+            else:
+                git_network(["-C", self._tmp, "fetch", "--quiet", "--depth=1", "--no-tags", "--", clone_url, commit],
+                            token=token, timeout=timeout, what=f"{scrub(clone_url)} at {commit[:12]}")
+            super().__init__(self._tmp, ref, trusted_commit=commit)
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
         self.kind = "github"
+
+    def _fetch_ref(self, clone_url: str, ref: str, token: str | None, timeout: float) -> str:
+        names = ["HEAD"] if ref == "HEAD" else [f"refs/heads/{ref}", f"refs/tags/{ref}"]
+        for name in names:
+            try:
+                git_network(["-C", self._tmp, "fetch", "--quiet", "--depth=1", "--no-tags", "--", clone_url, name],
+                            token=token, timeout=timeout, what=scrub(clone_url))
+            except SourceError as exc:
+                if "couldn't find remote ref" in str(exc) and name != names[-1]:
+                    continue  # not a branch: a tag?
+                if "couldn't find remote ref" in str(exc):
+                    remote_commit(clone_url, ref, timeout=timeout)  # says whether the repository is empty
+                raise
+            resolved = run_git(["rev-parse", "--verify", "FETCH_HEAD^{commit}"], cwd=self._tmp)
+            return resolved.stdout.decode().strip()
+        raise SourceError(f"unknown ref {ref!r} in {scrub(clone_url)}")
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)

@@ -223,7 +223,6 @@ def open_resolution(resolution: Resolution, options: ScanOptions) -> Source:
     if kind == "github":
         from crawler.sources.github import FetchedRepository
 
-        if not resolution.commit:
-            raise SourceError(f"no commit to fetch for {resolution.location}")
-        return FetchedRepository(resolution.location, resolution.commit, timeout=options.github.timeout)
+        return FetchedRepository(resolution.location, resolution.commit, ref=resolution.ref,
+                                 timeout=options.github.timeout)
     raise SourceError(f"unknown source kind {kind!r}")
