@@ -238,6 +238,15 @@ class Scope:
     where: str
 
 
+def _config_projects(snapshot: Snapshot) -> set[str]:
+    """The project names of the config the snapshot was made with."""
+    config = snapshot.manifest.get("config") or {}
+    toml = config.get("toml") if isinstance(config, dict) else None
+    projects = toml.get("project") if isinstance(toml, dict) else None
+    return {p["name"] for p in projects if isinstance(p, dict) and isinstance(p.get("name"), str)} \
+        if isinstance(projects, list) else set()
+
+
 def _names(snapshot: Snapshot) -> list[str]:
     repos = snapshot.repos
     names = set(repos["project"].to_list()) | set(repos["repo"].to_list())
@@ -255,7 +264,7 @@ def scope_of(snapshot: Snapshot, claim: Claim) -> Scope:
     names = pl.col("repo").str.to_lowercase()
     canonical = pl.col("canonical").fill_null("").str.to_lowercase()
     projects = repos.filter(pl.col("project") == scope)
-    if projects.height:
+    if projects.height or scope in _config_projects(snapshot):  # a project of the list, even with no repository
         return Scope(b.filter(pl.col("project") == scope), projects, f"project {scope}")
     chosen = repos.filter((names == scope.lower()) | (canonical == scope.lower()))
     if chosen.height:
@@ -300,7 +309,11 @@ def _narrow(repos: pl.DataFrame, where: Where) -> pl.DataFrame:
 
 def evaluate(claim: Claim, snapshot: Snapshot) -> Verdict:
     scope = scope_of(snapshot, claim)
-    repos = _narrow(scope.repos, claim.where)
+    # A repository in two projects (or found by two searches) is one repository: counted once.
+    ident = pl.coalesce(pl.col("github_id").cast(pl.String), pl.col("canonical"),
+                        pl.concat_str([pl.col("project"), pl.col("repo")], separator="\0"))
+    repos = _narrow(scope.repos, claim.where).with_columns(ident.alias("_id")).unique(
+        "_id", keep="first", maintain_order=True).drop("_id")
     where = scope.where + (f" ({claim.where.describe()})" if claim.where else "")
     rows = scope.rows.join(repos.select("project", "repo").unique(), on=["project", "repo"])
     scanned = repos.filter(pl.col("status").is_in(OK_STATUSES))
@@ -326,8 +339,9 @@ def evaluate(claim: Claim, snapshot: Snapshot) -> Verdict:
 
 
 def _commits(repos: pl.DataFrame) -> str:
-    pinned = [f"{r['repo']}@{(r['commit'] or '?')[:10]}" for r in repos.sort("repo").head(5).to_dicts()]
-    more = repos.height - 4
+    named = repos.unique("repo", keep="first").sort("repo")
+    pinned = [f"{r['repo']}@{(r['commit'] or '?')[:10]}" for r in named.head(5).to_dicts()]
+    more = named.height - 4
     return ", ".join(pinned[:4]) + (f", and {more:,} more (commits in repos.parquet)" if more > 0 else "")
 
 

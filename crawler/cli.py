@@ -36,6 +36,7 @@ from crawler.values import COUNTED, FAILURES, GitHubOptions, ScanOptions, Status
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
 #: Statuses that make ``scan`` exit 1: the repository was not counted.
 FAILURE_STATUSES = sorted(FAILURES)
+SUMMARY_ROWS = 40  # repositories listed after a scan (failures first); show and the snapshot have them all
 
 
 class _Parser(argparse.ArgumentParser):
@@ -390,17 +391,23 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
               f"(or census scan --resume --out {args.out}) to continue.", file=sys.stderr)
         return 130
     repos = snap.repos
-    summary = repos.select(
+    summary = repos.with_columns(pl.col("status").is_in(sorted(COUNTED)).alias("_fine")).sort(
+        "_fine", maintain_order=True).select(  # what went wrong first
         "project", "repo", "status", pl.col("commit").str.slice(0, 12).alias("commit"),
         "files", "bytes", pl.col("error").fill_null(""),
     )
-    print(render(summary, "table", console=console), end="")
+    print(render(summary.head(SUMMARY_ROWS), "table", console=console), end="")
+    if summary.height > SUMMARY_ROWS:
+        print(f"… and {summary.height - SUMMARY_ROWS:,} more repositories (census show --by repo lists them all)")
     counts = dict(repos.group_by("status").len().iter_rows())
     failed = sum(counts.get(s, 0) for s in FAILURE_STATUSES)
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(printable(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
                     + _top_language(snap)))
-    for project, repo, note in repos.filter(pl.col("note").is_not_null()).select("project", "repo", "note").iter_rows():
+    for note in snap.manifest.get("notes") or []:
+        print(printable(f"census: note: {note}"), file=sys.stderr)
+    for project, repo, note in repos.filter(pl.col("note").is_not_null()).select("project", "repo", "note").head(
+            SUMMARY_ROWS).iter_rows():
         print(printable(f"census: note: {project} / {repo}: {note}"), file=sys.stderr)
     if counts.get(Status.DEFERRED):
         print("some repositories were deferred by GitHub's rate limit: run the same command again later")
@@ -440,17 +447,20 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
         total = int(top["bytes"].sum() or 0)
         leaders = ", ".join(f"{lang} {100 * b / total:.1f}%" for lang, b in top.head(3).iter_rows()) if total else ""
         rows.append({"date": day.isoformat(), "snapshot": snap.id, "scanned": "kept" if reused else "new",
-                     "seconds": round(clock.monotonic() - started[0], 2),
                      "ok": repos.filter(pl.col("status").is_in(sorted(COUNTED))).height,
                      "absent": repos.filter(pl.col("status") == Status.ABSENT).height,
                      "failed": repos.filter(pl.col("status").is_in(FAILURE_STATUSES)).height, "top": leaders})
-        started[0] = clock.monotonic()
 
-    with output_lock(args.out), ScanProgress(len(targets) * len(days)) as progress:
-        backfill(targets, days, out=args.out, options=options, config=manifest_config, progress=progress,
-                 on_snapshot=report)
+    with output_lock(args.out), ScanProgress(len(targets)) as progress:
+        snaps = backfill(targets, days, out=args.out, options=options, config=manifest_config, progress=progress,
+                         on_snapshot=report)
     table = pl.DataFrame(rows)
     print(render(table, "table", console=console), end="")
+    made = sum(1 for r in rows if r["scanned"] == "new")
+    print(f"{made} of {len(rows)} dates made in {clock.monotonic() - started[0]:.1f} s (each repository's history "
+          "read once for all of them)")
+    for note in sorted({n for s in snaps for n in s.manifest.get("notes") or []}):
+        print(printable(f"census: note: {note}"), file=sys.stderr)
     return EXIT_PARTIAL if int(table["failed"].sum() or 0) else EXIT_OK
 
 

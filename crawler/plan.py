@@ -114,6 +114,8 @@ def expand(targets: Sequence[Target], api: GitHubAPI | None, known: Mapping[str,
                 failures.append(result_of(target, None, exc.status, str(exc)))
                 continue
         listings[key_of(target)] = [meta_to_json(m) for m in metas]
+        if not metas and warn is not None:
+            warn(f"{target.spec.text} lists no repository (after its filters)")
         out.extend(_listed(target, meta) for meta in metas)
     return out, failures, listings
 

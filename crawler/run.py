@@ -119,7 +119,8 @@ def run(targets: Sequence[Target], options: ScanOptions = ScanOptions(), *, prog
 
 def _run(targets: Sequence[Target], options: ScanOptions, *, progress: ProgressHook | None,
          previous: PreviousLookup | None, api: GitHubAPI | None, checkpoint: Checkpoint | None,
-         executor: Executor | None, keep_files: bool) -> list[tuple[str | None, RepoResult]]:
+         executor: Executor | None, keep_files: bool, notes: list[str] | None = None
+         ) -> list[tuple[str | None, RepoResult]]:
     sweep()  # scratch folders of census runs that were killed
     own_api = api is None and _needs_api(targets)
     if own_api:
@@ -142,6 +143,8 @@ def _run(targets: Sequence[Target], options: ScanOptions, *, progress: ProgressH
     finally:
         if own_api and api is not None:
             api.close()
+        if notes is not None:
+            notes.extend(planner.warnings)
     return [results[i] for i in sorted(results)]
 
 
@@ -245,13 +248,14 @@ def scan(targets: Sequence[Target], *, out: str = "output", options: ScanOptions
     if work_finished(out, checkpoint.identity):  # its snapshot was written; only the removal was cut short
         checkpoint = Checkpoint.open(out, identity, fresh=True)
     lookup = previous if previous is not None else previous_lookup(out, options)
+    notes: list[str] = []
     results = _run(targets, options, progress=progress, previous=lookup, api=api, checkpoint=checkpoint,
-                   executor=executor, keep_files=False)
+                   executor=executor, keep_files=False, notes=notes)
     repos, files, table = _assemble_stored(results, checkpoint)
     described = options.at.when if options.at is not None else None
     snapshot = write_snapshot(out, repos=repos, files=files, breakdown=table, label=label,
                               config=config, options=_manifest_options(options, label), described_at=described,
-                              work=checkpoint.identity)
+                              work=checkpoint.identity, notes=notes)
     checkpoint.discard()
     return snapshot
 
@@ -349,7 +353,8 @@ def _backfill_days(targets: Sequence[Target], ordered: list[date], todo: list[da
         repos, files, table = _assemble_stored(results, checkpoint)
         made[day] = write_snapshot(out, repos=repos, files=files, breakdown=table, label=f"at-{at.text}",
                                    config=config, options=_manifest_options(replace(options, at=at), f"at-{at.text}"),
-                                   described_at=at.when, work={**checkpoint.identity, "day": day.isoformat()})
+                                   described_at=at.when, work={**checkpoint.identity, "day": day.isoformat()},
+                                   notes=planner.warnings)
     checkpoint.discard()
     return made
 

@@ -86,7 +86,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame 
                    breakdown: pl.DataFrame, label: str | None = None,
                    config: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
                    now: datetime | None = None, described_at: datetime | None = None,
-                   work: dict[str, str] | None = None) -> Snapshot:
+                   work: dict[str, str] | None = None, notes: list[str] | None = None) -> Snapshot:
     """Write a snapshot atomically under ``out/snapshots/`` and return it. ``described_at`` is the
     point in time the snapshot describes when it is not now (a backfill of the past); ``work`` the
     identity of the checkpoint it was made from (see ``work_finished``). ``files`` may be lazy (the
@@ -113,6 +113,7 @@ def write_snapshot(out: str | Path, *, repos: pl.DataFrame, files: pl.DataFrame 
                    int(files.select(pl.len()).collect(engine="streaming").item())},
         "work": work,
         "series": series_key(config),
+        "notes": list(notes or []),
     }
     tables = {"repos": repos, "files": files, "breakdown": breakdown}
 

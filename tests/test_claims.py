@@ -274,7 +274,7 @@ def population(tmp_path: Path) -> Snapshot:
 
 
 @pytest.mark.parametrize(("table", "verdict", "words"), [
-    ({"expect": "Rust > Python"}, "UNKNOWN", "1 of 7 repositories left out (o/r5: failed (boom))"),
+    ({"expect": "Rust > Python"}, "UNKNOWN", "1 of 6 repositories left out (o/r5: failed (boom))"),
     ({"expect": "Rust > Python", "tolerance": 1}, "FAILS", "Rust tops 1 of 5 repositories (20.0%) vs Python "
      "tops 3 of 5 repositories (60.0%)"),
     ({"expect": "Python is the top language", "tolerance": "20%"}, "HOLDS", "Python tops 3 of 5"),

@@ -148,28 +148,40 @@ class Stack:
 
 
 def stacked_bars(stacks: Sequence[Stack], *, title: str) -> str:
-    """Horizontal stacked bars of shares (each bar sums to 100%), with counts on each bar."""
+    """Horizontal stacked bars of shares (each bar sums to 100%), with counts on each bar; parts in
+    the order of the first stack's legend, hatched where a colour is close to another's."""
     plt = _pyplot()
     height = 0.9 + 0.42 * max(1, len(stacks))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height), dpi=72)
-    shown: dict[str, str] = {}
+    colors: dict[str, str] = {}
+    totals: dict[str, int] = {}
+    for stack in stacks:
+        for language, count, color in stack.parts:
+            colors[language] = color
+            totals[language] = totals.get(language, 0) + count
+    order = sorted(totals, key=lambda lang: (lang == "Other", -totals[lang], lang))  # as the bar above
+    hatch = {lang: "//" if any(_close(colors[lang], colors[other]) for other in order[:k]) else ""
+             for k, lang in enumerate(order)}
     for row, stack in enumerate(stacks):
         total = sum(n for _, n, _ in stack.parts) or 1
         left = 0.0
-        for language, count, color in stack.parts:
+        for language, count, color in sorted(stack.parts, key=lambda p: order.index(p[0])):
             width = count / total
             ax.barh(row, width, left=left, color=color, edgecolor="white", linewidth=1, height=0.7,
-                    label=language if language not in shown else None)
-            shown.setdefault(language, color)
+                    hatch=hatch[language])
             if width >= 0.09:
                 ax.text(left + width / 2, row, f"{count:,}", ha="center", va="center", fontsize=FONT - 2,
                         color="white" if sum(_rgb(color)) < 1.6 else "#1f2328")
             left += width
         ax.text(1.01, row, f"{total:,}", va="center", fontsize=FONT - 2, color="#59636e")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=colors[lang], edgecolor="white", hatch=hatch[lang], label=lang) for lang in order]
     ax.set_yticks(range(len(stacks)), [s.label for s in stacks])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v * 100:.0f}%"))
     ax.set_title(title, loc="left", fontsize=FONT + 1)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False, fontsize=FONT - 1)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(5, len(handles)),
+              frameon=False, fontsize=FONT - 1)
     return _svg(fig, title)

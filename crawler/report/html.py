@@ -41,8 +41,9 @@ def trend_chart(trend: Trend, *, percent: bool = True) -> str:
                                                     zip(trend.moments, s.points, strict=True)))
              for s in trend.series]
     marks = [charts.Mark(when, text) for when, text in trend.marks]
-    return charts.time_lines(lines, title=f"Share of {'repositories' if 'repositories' in trend.project else 'bytes'}"
-                             f" by language — {trend.project}", marks=marks, percent=percent)
+    title = (f"Share of bytes by language — {trend.project}" if trend.kind == "bytes" else
+             "Share of repositories topped by each language, over time")
+    return charts.time_lines(lines, title=title, marks=marks, percent=percent)
 
 
 def cohort_chart(population: Population) -> str:

@@ -93,6 +93,7 @@ class Trend:
     series: tuple[TrendSeries, ...]
     moments: tuple[datetime, ...] = ()
     marks: tuple[tuple[datetime, str], ...] = ()   # where the set of repositories changed, and how
+    kind: str = "bytes"                            # shares of bytes, or of repositories ("repos")
 
 
 @dataclass(frozen=True)
@@ -378,5 +379,5 @@ def population(snapshot: Snapshot, history: list[Snapshot] | None = None, top: i
         series = tuple(TrendSeries(lang, color(lang), tuple((d, s.get(lang) if s else None)
                                                             for d, s in zip(dates, shares, strict=True)))
                        for lang in leaders[:6])
-        over_time = Trend("repositories by top language", tuple(dates), series, tuple(moments))
+        over_time = Trend("all repositories", tuple(dates), series, tuple(moments), kind="repos")
     return Population(tops.height, without, left_out, bar, tuple(cohorts), over_time)
