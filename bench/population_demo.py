@@ -38,7 +38,8 @@ PROFILES = {  # file name → a line of that language
 }
 MIX = {2020: ["Python"] * 6 + ["C++"] * 2, 2021: ["Python"] * 6 + ["C++", "Go"],
        2022: ["Python"] * 5 + ["C++", "Rust", "TypeScript"], 2023: ["Python"] * 5 + ["Rust", "TypeScript", "C++"],
-       2024: ["Python"] * 4 + ["Rust"] * 2 + ["TypeScript"] * 2, 2025: ["Python"] * 3 + ["Rust"] * 3 + ["TypeScript"] * 2}
+       2024: ["Python"] * 4 + ["Rust"] * 2 + ["TypeScript"] * 2,
+       2025: ["Python"] * 3 + ["Rust"] * 3 + ["TypeScript"] * 2}
 
 
 def git(work: Path, *args: str, date: str | None = None) -> None:

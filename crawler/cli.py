@@ -7,9 +7,10 @@ config or bad input (one line naming the problem, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from crawler.atomic import write_file
 from crawler.checkpoint import output_lock
 from crawler.config import load_config
 from crawler.errors import CensusError, InputError
+from crawler.executors import Executor
 from crawler.github.api import api_url_from_env
 from crawler.history import parse_at
 from crawler.progress import ScanProgress
@@ -62,6 +64,12 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
     parser.add_argument("--no-lines", dest="lines", action="store_false",
                         help="count bytes only, not lines of code (faster)")
+    parser.add_argument("--engine", choices=("threads", "ray"), default="threads",
+                        help="what runs the per-repository tasks: threads in this process (default), or Ray "
+                        "(pip install 'census[ray]'): a local Ray, or the cluster --ray-address names")
+    parser.add_argument("--ray-address", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS") or None,
+                        help="an existing Ray cluster (HEAD:6379; default: $RAY_ADDRESS); without it --engine ray "
+                        "starts a local Ray and stops it at the end")
     parser.add_argument("--cross-check", action="store_true",
                         help="also ask GitHub for its own language figures (one request per repository), "
                         "kept beside census's in github_languages and github_diff_pp")
@@ -94,6 +102,25 @@ def _clones(template: str) -> str:
                          "use {owner}, {name} and {repo}, with {{ and }} for literal braces") from None
     expanded = os.path.expanduser(template)
     return expanded if os.path.isabs(expanded) else os.path.join(os.getcwd(), expanded)
+
+
+def _executor(args: argparse.Namespace) -> Executor | None:
+    """The engine ``--engine`` names (None: the default threads)."""
+    if args.engine == "ray":
+        from crawler.executors.ray import RayExecutor
+
+        return RayExecutor(address=args.ray_address)
+    return None
+
+
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Executor | None]:
+    executor = _executor(args)
+    try:
+        yield executor
+    finally:
+        if executor is not None:
+            executor.close()
 
 
 def _scan_options(args: argparse.Namespace, **extra: Any) -> ScanOptions:
@@ -383,9 +410,10 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
         "api_url": options.github.api_url, "clones": options.clones, "at": args.at, "jobs": args.jobs,
         "max_wait": args.max_wait}}
     try:
-        with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress:
+        with output_lock(args.out, wait=args.wait), ScanProgress(len(targets)) as progress, \
+                _engine(args) as executor:
             snap = scan(targets, out=args.out, options=options, label=args.label, progress=progress,
-                            config=manifest_config, request=request, resume=not args.fresh)
+                        config=manifest_config, request=request, resume=not args.fresh, executor=executor)
     except Interrupted as stopped:
         print(f"census: {stopped}; the {stopped.finished} finished are saved. Run the same command again "
               f"(or census scan --resume --out {args.out}) to continue.", file=sys.stderr)
@@ -451,9 +479,9 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> int:
                      "absent": repos.filter(pl.col("status") == Status.ABSENT).height,
                      "failed": repos.filter(pl.col("status").is_in(FAILURE_STATUSES)).height, "top": leaders})
 
-    with output_lock(args.out), ScanProgress(len(targets)) as progress:
+    with output_lock(args.out), ScanProgress(len(targets)) as progress, _engine(args) as executor:
         snaps = backfill(targets, days, out=args.out, options=options, config=manifest_config, progress=progress,
-                         on_snapshot=report)
+                         on_snapshot=report, executor=executor)
     table = pl.DataFrame(rows)
     print(render(table, "table", console=console), end="")
     made = sum(1 for r in rows if r["scanned"] == "new")

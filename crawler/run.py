@@ -26,7 +26,7 @@ from crawler.history import parse_at
 from crawler.linguist import languages
 from crawler.plan import Done, Planner, PreviousLookup
 from crawler.redact import scrub
-from crawler.rows import components_text
+from crawler.rows import components_text, repo_row
 from crawler.schema import FILES_SCHEMA, REPOS_SCHEMA
 from crawler.scratch import sweep
 from crawler.snapshot import Snapshot, open_snapshot, snapshot_dirs, work_finished, write_snapshot
@@ -85,11 +85,19 @@ def _drive(planner: _Plans, targets: Sequence[Target], executor: Executor, fn: C
         total[0] = planner.expand(targets)
         if progress:
             progress("total", total[0])
-        for task, results in executor.map_unordered(fn, tasks()):
+        for task, results in executor.map_unordered(fn, tasks(), on_error=_engine_failure):
             done(task.index, task.key, task.target, results, False)
     except KeyboardInterrupt:
         executor.close()
         raise Interrupted(finished[0], total[0]) from None
+
+
+def _engine_failure(task: Any, error: BaseException) -> list[RepoResult]:
+    """The result of a task the engine itself could not finish (its worker lost for good)."""
+    message = " ".join(str(error).split())[:300]
+    row = repo_row(task.target, task.target.resolved, status=Status.FAILED,
+                   error=f"the task could not be completed ({type(error).__name__}: {message})")
+    return [RepoResult(dict(row)) for _ in getattr(task, "ats", (None,))]
 
 
 def _single(fn: Callable[..., RepoResult]) -> Callable[..., list[RepoResult]]:

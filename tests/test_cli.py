@@ -170,3 +170,13 @@ def test_every_option_is_passed_by_some_test() -> None:
                for option in a.option_strings if option not in ("-h", "--help") and f'"{option}"' not in tests
                and not (option == "--no-trend" and '"--trend"' in tests)]
     assert not missing, missing
+
+
+def test_engine_ray_without_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    code = main(["scan", "--repo", str(tmp_path), "--engine", "ray", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'census[ray]'" in err

@@ -14,13 +14,16 @@ class Executor(Protocol):
 
     ``items`` is consumed lazily, with a bounded number of items in flight, so a list of any
     length costs bounded memory. ``fn`` must not raise for a repository's problem (the step
-    records it); an exception it raises anyway propagates to the caller. ``in_process`` says
+    records it); an exception it raises anyway goes to ``on_error``, or propagates. ``in_process`` says
     whether ``fn`` runs in this process (callbacks to it can then report progress).
     """
 
     in_process: bool
 
-    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_error: Callable[[T, BaseException], R] | None = None) -> Iterator[tuple[T, R]]:
+        """``on_error(item, error)`` stands for the result of an item whose task failed in the engine
+        itself (a worker lost for good); without it the error propagates."""
         ...
 
     def close(self) -> None:

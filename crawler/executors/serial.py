@@ -12,9 +12,16 @@ R = TypeVar("R")
 class SerialExecutor:
     in_process = True
 
-    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_error: Callable[[T, BaseException], R] | None = None) -> Iterator[tuple[T, R]]:
         for item in items:
-            yield item, fn(item)
+            try:
+                result = fn(item)
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                result = on_error(item, exc)
+            yield item, result
 
     def close(self) -> None:
         pass

@@ -27,7 +27,8 @@ class ThreadExecutor:
         self.in_flight = in_flight or 2 * self.jobs
         self._stopped = threading.Event()
 
-    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_error: Callable[[T, BaseException], R] | None = None) -> Iterator[tuple[T, R]]:
         todo: queue.Queue[Any] = queue.Queue()
         done: queue.Queue[tuple[Any, Any, BaseException | None]] = queue.Queue()
 
@@ -60,7 +61,9 @@ class ThreadExecutor:
                 item, result, error = done.get()
                 pending -= 1
                 if error is not None:
-                    raise error
+                    if on_error is None or not isinstance(error, Exception):
+                        raise error
+                    result = on_error(item, error)
                 yield item, result
         finally:
             for _ in workers:
