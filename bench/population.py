@@ -1,6 +1,6 @@
 """A population defined by a GitHub search, scanned twice, against the fake GitHub with latency.
 
-    python bench/population.py --repos 2000 --latency 0.05 --jobs 16 [--distinct 40]
+    python bench/population.py --repos 2000 --latency 0.05 --jobs 16 [--distinct 40] [--engines threads,ray]
 
 Serves ``--repos`` repositories matching ``topic:llm`` (``--distinct`` different contents, shared,
 so that the set-up is quick) from the fake GitHub on loopback, with ``--latency`` seconds added to
@@ -8,8 +8,11 @@ every HTTP request (REST, search and git alike) and GitHub's search budget (30 a
 ``census scan --repo 'github-search:topic:llm stars:>=100'`` as a separate process twice into the
 same output folder: a first scan, and a re-scan with nothing pushed. For each: wall time, requests
 by kind (search pages, core REST, git), REST requests per repository, bytes the server sent, and
-the census process's peak memory. Then a projection of the rate-limit hours for a population of
-20,000 repositories scanned at 28 quarterly dates, before and after this design.
+the census process's peak memory (VmHWM, the driver alone: Ray's workers are other processes).
+With ``--engines threads,ray`` the first scan is made by each engine in turn (Ray: a local Ray on
+127.0.0.1 started by census), and Ray's overhead per task is measured apart (a task that does
+nothing). Then a projection of the rate-limit hours for a population of 20,000 repositories
+scanned at 28 quarterly dates, before and after this design.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,15 +38,33 @@ CORE_PER_HOUR = 5000
 SEARCH_PER_MINUTE = 30
 
 
-def scan(fake: FakeGitHub, out: Path, jobs: int) -> dict[str, float]:
+def _watch_peak(proc: subprocess.Popen[str], peak: list[int]) -> None:
+    """The process's own peak RSS (VmHWM), read until it exits."""
+    while proc.poll() is None:
+        try:
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.05)
+
+
+def scan(fake: FakeGitHub, out: Path, jobs: int, engine: str = "threads") -> dict[str, float]:
     fake.log.clear()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    env = {**os.environ, "GITHUB_TOKEN": "bench-token", "GITHUB_API_URL": fake.api_url}
-    done = subprocess.run([sys.executable, "-m", "crawler", "scan", "--repo", QUERY, "--out", str(out),
-                           "--jobs", str(jobs)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    env = {**os.environ, "GITHUB_TOKEN": "bench-token", "GITHUB_API_URL": fake.api_url,
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "crawler", "scan", "--repo", QUERY, "--out", str(out),
+                             "--jobs", str(jobs), "--engine", engine], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak_kb = [0]
+    watcher = threading.Thread(target=_watch_peak, args=(proc, peak_kb), daemon=True)
+    watcher.start()
+    stdout, stderr = proc.communicate()
+    watcher.join()
     seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr)
     search = [r for r in fake.log if r.path.startswith("/api/v3/search/")]
@@ -51,8 +72,27 @@ def scan(fake: FakeGitHub, out: Path, jobs: int) -> dict[str, float]:
     git = [r for r in fake.log if not r.path.startswith("/api/v3/")]
     return {"seconds": seconds, "search": len(search), "core": len(core), "git": len(git),
             "git_bytes": sum(r.bytes_out for r in git), "bytes": sum(r.bytes_out for r in fake.log),
-            "peak_mb": max(peak, before) / 1024,
+            "peak_mb": peak_kb[0] / 1024,
             "status_line": done.stdout.strip().splitlines()[-2] if done.stdout.strip() else ""}
+
+
+def _nothing(item: int) -> int:
+    return item
+
+
+def ray_overhead(n: int = 2000) -> str:
+    """Ray's own cost per task: a task that does nothing, through census's Ray executor."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    from crawler.executors.ray import RayExecutor
+
+    executor = RayExecutor()
+    try:
+        started = time.monotonic()
+        done = sum(1 for _ in executor.map_unordered(_nothing, range(n)))
+        seconds = time.monotonic() - started
+    finally:
+        executor.close()
+    return f"Ray's overhead: {done:,} empty tasks in {seconds:.2f} s = {1000 * seconds / done:.2f} ms a task"
 
 
 def main() -> None:
@@ -61,6 +101,7 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=16)
+    parser.add_argument("--engines", default="threads", help="threads, ray, or threads,ray")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
         base = Path(tmp)
@@ -75,7 +116,11 @@ def main() -> None:
                   f"{args.latency * 1000:.0f} ms per request, --jobs {args.jobs}, search budget "
                   f"{SEARCH_PER_MINUTE}/minute")
             out = base / "out"
-            rows = [("first scan", scan(fake, out, args.jobs)), ("re-scan", scan(fake, out, args.jobs))]
+            engines = args.engines.split(",")
+            rows = [("first scan", scan(fake, out, args.jobs, engines[0])),
+                    ("re-scan", scan(fake, out, args.jobs, engines[0]))]
+            for engine in engines[1:]:
+                rows.append((f"first, {engine}", scan(fake, base / f"out-{engine}", args.jobs, engine)))
     print(f"{'':12} {'seconds':>8} {'search':>7} {'core REST':>10} {'REST/repo':>10} {'git req':>8} "
           f"{'git MB':>7} {'MB sent':>8} {'peak MB':>8}")
     for name, r in rows:
@@ -83,6 +128,8 @@ def main() -> None:
               f"{r['git']:8.0f} {r['git_bytes'] / 1e6:7.1f} {r['bytes'] / 1e6:8.1f} {r['peak_mb']:8.0f}")
     for name, r in rows:
         print(f"{name}: {r['status_line']}")
+    if "ray" in args.engines:
+        print(ray_overhead())
     # Projection: 20,000 repositories at 28 quarterly dates.
     n, dates = 20_000, 28
     before = n * dates * 2  # per date: the repository's metadata and the commit at that date (commits?until)
