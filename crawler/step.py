@@ -25,7 +25,7 @@ from crawler.errors import AbsentError, CensusError, SourceError
 from crawler.lines import LINES_LIMIT, LineCounter, LineCounts
 from crawler.linguist import languages
 from crawler.linguist.classify import LINGUIST_ATTRIBUTES, Classification, classify
-from crawler.linguist.gitattributes import GitAttributes
+from crawler.linguist.gitattributes import MAX_FILE_SIZE, GitAttributes
 from crawler.rows import repo_row
 from crawler.schema import FILES_SCHEMA
 from crawler.sources.github import GitHubHistory, remote_commit
@@ -79,6 +79,7 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
     resolution: Resolution | None = None
     files = pl.DataFrame(schema=FILES_SCHEMA)
     status, error, commit = Status.OK, None, None
+    notes: list[str] = []
     try:
         resolution = resolve(target, options, previous=previous)
         if resolution.kind == "github" and resolution.commit is None and previous is not None:
@@ -93,7 +94,7 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
             known = previous.files if previous is not None and resolution.kind in HAS_COMMITS else None
             with open_resolution(resolution, options) as source:
                 commit = source.commit
-                files = scan_source(source, target, on_files, lines=options.lines, known=known)
+                files = scan_source(source, target, on_files, lines=options.lines, known=known, notes=notes)
     except SourceError as exc:
         resolution = resolution or exc.resolution
         status, error = exc.status, str(exc)
@@ -101,13 +102,16 @@ def scan_repo(target: Target, options: ScanOptions = ScanOptions(), previous: Pr
         status, error = Status.FAILED, str(exc)
     except OSError as exc:  # the disk, not the repository: still this repository's failure
         status, error = Status.FAILED, f"{exc.strerror or exc}"
-    return _result(target, resolution, status, error, files, commit, started)
+    return _result(target, resolution, status, error, files, commit, started, notes)
 
 
 def _result(target: Target, resolution: Resolution | None, status: Status, error: str | None, files: pl.DataFrame,
-            commit: str | None, started: float) -> RepoResult:
+            commit: str | None, started: float, notes: Sequence[str] = ()) -> RepoResult:
     row = repo_row(target, resolution, status=status, error=error, files=files, commit=commit,
                    duration_s=time.monotonic() - started)
+    if notes:
+        said = "; ".join(notes)
+        row["note"] = f"{row['note']}; {said}" if row.get("note") else said
     if status == Status.OK and not isinstance(target.components, str):
         missing = Components.build(target.components, ()).unmatched(files["path"].to_list())
         if missing:
@@ -163,6 +167,7 @@ def scan_history(target: Target, ats: Sequence[At], options: ScanOptions = ScanO
             dated = replace(resolution, ref=resolution.ref, commit=None)
             files = pl.DataFrame(schema=FILES_SCHEMA)
             status, error = Status.OK, None
+            notes: list[str] = []
             try:
                 commit = history.commit_at(at.when) if at.when is not None else remote_commit(
                     resolution.location, at.ref or "HEAD", timeout=options.github.timeout)
@@ -174,14 +179,15 @@ def scan_history(target: Target, ats: Sequence[At], options: ScanOptions = ScanO
                 else:
                     known = before.files if before is not None else None
                     with history.prepare(commit, _needed(known)) as source:
-                        files = scan_source(source, target, on_files, lines=options.lines, known=known)
+                        files = scan_source(source, target, on_files, lines=options.lines, known=known,
+                                            notes=notes)
             except SourceError as exc:
                 status, error = exc.status, str(exc)
             except CensusError as exc:
                 status, error = Status.FAILED, str(exc)
             except OSError as exc:
                 status, error = Status.FAILED, f"{exc.strerror or exc}"
-            result = _result(target, dated, status, error, files, None, started)
+            result = _result(target, dated, status, error, files, None, started, notes)
             results.append(result)
             if result.status in COUNTED:
                 before = Previous(result.repo, result.files)
@@ -201,16 +207,30 @@ def _known_rows(known: pl.DataFrame | None, attr_entries: list[Entry]) -> dict[t
     return {(r["path"], r["oid"]): r for r in usable.iter_rows(named=True)}
 
 
+def _attributes(source: Source, attr_entries: list[Entry]) -> GitAttributes:
+    """The ``.gitattributes`` of a tree, each distinct blob read once and whole (up to git's limit,
+    past which git and libgit2 ignore the file), parsed once (cached by blob id)."""
+    first: dict[str, Entry] = {}
+    for entry in attr_entries:
+        first.setdefault(entry.oid or entry.path, entry)
+    contents = {c.entry.oid or c.entry.path: c.prefix for c in source.read(list(first.values()), MAX_FILE_SIZE)
+                if c.prefix is not None}
+    files = {e.path: (e.oid, contents[e.oid or e.path]) for e in attr_entries if (e.oid or e.path) in contents}
+    return GitAttributes.from_files(files, wanted=LINGUIST_ATTRIBUTES)
+
+
 def scan_source(source: Source, target: Target, on_files: FileCallback | None = None, *,
-                lines: bool = True, known: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per-file rows of an opened source: classified, counted, each in its component."""
+                lines: bool = True, known: pl.DataFrame | None = None, notes: list[str] | None = None
+                ) -> pl.DataFrame:
+    """Per-file rows of an opened source: classified, counted, each in its component. What the
+    repository's ``.gitattributes`` held that could not be used goes to ``notes``."""
     entries = list(source.entries())
     attr_entries = [e for e in entries if e.kind == "file" and
                     (e.path == ".gitattributes" or e.path.endswith("/.gitattributes"))]
     reusable_rows = _known_rows(known, attr_entries)
-    attr_texts = {c.entry.path: c.prefix.decode("utf-8", "replace")
-                  for c in source.read(attr_entries, 1 << 20) if c.prefix is not None}
-    attributes = GitAttributes(attr_texts, wanted=LINGUIST_ATTRIBUTES)
+    attributes = _attributes(source, attr_entries)
+    if notes is not None:
+        notes.extend(attributes.warnings[:5])
 
     def vendored_manifest(path: str) -> bool:
         value = attributes.lookup(path).get("linguist-vendored")

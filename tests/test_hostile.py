@@ -403,3 +403,61 @@ def test_many_hostile_repositories_in_one_run(make_repo: MakeRepo, tmp_path: Pat
     repos = pl.read_parquet(Path(last_line(stdout)) / "repos.parquet")
     assert code in (0, 1) and repos.height == len(specs) and repos["status"].null_count() == 0
     assert time.monotonic() - started < 30
+
+
+# --- 1-4. hostile .gitattributes in a whole scan -----------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["[z-a].c linguist-vendored", '"a\\18b" linguist-vendored',
+                                  "[attr]m m linguist-vendored\n*.c m", "*a*a*a*a*a*a*a*a*a*a*a*a*z linguist-vendored"])
+def test_a_hostile_gitattributes_line_fails_nothing(tmp_path: Path, line: str) -> None:
+    # Committed without git reading the attributes: git 2.39's own wildmatch takes minutes on the
+    # last pattern against a name of 40 a's (census must not).
+    repo = tmp_path / "repo.git"
+    git(tmp_path, "init", "-q", "--bare", str(repo))
+    files = {".gitattributes": line + "\n", "a" * 40 + ".c": "int main() { return 0; }\n", "b.py": "x = 1\n"}
+    for name, text in files.items():
+        oid = subprocess.run(["git", "hash-object", "-w", "--no-filters", "--stdin"], cwd=repo, input=text.encode(),
+                             capture_output=True, check=True).stdout.decode().strip()
+        git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},{name}")
+    tree = git(repo, "write-tree")
+    git(repo, "update-ref", "HEAD", git(repo, "commit-tree", tree, "-m", "hostile"))
+    started = time.monotonic()
+    result = scan_repo(Target("p", parse_spec(str(repo)), "r"))
+    assert result.repo["status"] == "ok" and time.monotonic() - started < 5
+    assert result.files.height == 3
+
+
+def test_a_large_gitattributes_is_read_whole(make_repo: MakeRepo) -> None:
+    """Regression: past 1 MiB the file was cut and its last rules ignored (git applies them)."""
+    text = "# padding\n" * 220_000 + "*.py linguist-vendored\n"  # about 2.2 MB
+    repo = make_repo({".gitattributes": text, "a.py": "x = 1\n"})
+    row = scan_repo(Target("p", parse_spec(str(repo)), "r")).files.filter(pl.col("path") == "a.py").row(0, named=True)
+    assert row["vendored"] is True and row["counted"] is False
+
+
+REPEATED = """
+import resource, sys
+from crawler.specs import parse_spec
+from crawler.step import scan_repo
+from crawler.values import Target
+result = scan_repo(Target("p", parse_spec(sys.argv[1]), "r"))
+print(result.repo["status"], result.files.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_one_large_gitattributes_blob_at_many_paths(tmp_path: Path) -> None:
+    """Regression: a 1 MiB .gitattributes at 201 paths cost 5.5 GB and 272 s (parsed and held once each)."""
+    text = "".join(f"dir{i}/*.c linguist-vendored\n" for i in range(40_000))[: 1 << 20]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    files: dict[str | bytes, object] = {f"d{i}/.gitattributes": text for i in range(200)}
+    files.update({".gitattributes": text, "a.py": "x = 1\n"})
+    commit(repo, files)  # type: ignore[arg-type]
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", REPEATED, str(repo)], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    status, height, peak_kb = done.stdout.split()
+    assert status == "ok" and int(height) == 202
+    assert int(peak_kb) < 600 * 1024 and time.monotonic() - started < 60, (peak_kb, time.monotonic() - started)
