@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawler.values import Status
+from crawler.status import Status
 
 if TYPE_CHECKING:
     from crawler.values import Resolution

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
+from crawler.changes import diff as diff_snapshots
 from crawler.config import Config, load_config
-from crawler.diff import diff as diff_snapshots
 from crawler.run import ProgressHook, scan
 from crawler.snapshot import Snapshot, list_snapshots, open_snapshot
 from crawler.specs import parse_spec

@@ -22,11 +22,10 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.checkpoint import Checkpoint, target_key
 from crawler.errors import SourceError
-from crawler.github.api import GitHubAPI
 from crawler.rows import repo_row, result_of
 from crawler.sources.resolve import resolve
 from crawler.step import reusable, reused_files
@@ -42,6 +41,10 @@ from crawler.values import (
     Target,
     Task,
 )
+
+if TYPE_CHECKING:
+    from crawler.github.api import GitHubAPI
+
 
 PreviousLookup = Callable[[Target], "Previous | None"]
 
@@ -91,8 +94,6 @@ def expand(targets: Sequence[Target], api: GitHubAPI | None, known: Mapping[str,
     lists (filtered, sorted by name), with their metadata; the listing of one already in ``known``
     (by target key) is not asked again. One that cannot be listed becomes one result row saying
     why. Returns the targets, those rows, and the listings (target key → metadata, JSON-able)."""
-    from crawler.github.search import search_repositories
-
     out: list[Target] = []
     failures: list[RepoResult] = []
     listings: dict[str, Any] = {}
@@ -109,6 +110,8 @@ def expand(targets: Sequence[Target], api: GitHubAPI | None, known: Mapping[str,
                 if target.spec.kind == "github-owner":
                     metas = api.owner_repos(target.spec.location, filters)
                 else:
+                    from crawler.github.search import search_repositories
+
                     metas = [hit.meta for hit in search_repositories(api, target.spec.location, filters, warn=warn)]
             except SourceError as exc:
                 failures.append(result_of(target, None, exc.status, str(exc)))

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -21,7 +21,6 @@ from crawler.aggregate import breakdown
 from crawler.checkpoint import Checkpoint
 from crawler.errors import CensusError, InputError
 from crawler.executors import Executor, for_jobs
-from crawler.github.api import GitHubAPI
 from crawler.history import parse_at
 from crawler.linguist import languages
 from crawler.plan import Done, Planner, PreviousLookup
@@ -32,6 +31,10 @@ from crawler.scratch import sweep
 from crawler.snapshot import Snapshot, open_snapshot, snapshot_dirs, work_finished, write_snapshot
 from crawler.step import run_history_task, run_task
 from crawler.values import HistoryTask, Previous, RepoResult, ScanOptions, Status, Target, Task
+
+if TYPE_CHECKING:
+    from crawler.github.api import GitHubAPI
+
 
 ProgressHook = Callable[[str, Any], None]
 
@@ -132,6 +135,8 @@ def _run(targets: Sequence[Target], options: ScanOptions, *, progress: ProgressH
     sweep()  # scratch folders of census runs that were killed
     own_api = api is None and _needs_api(targets)
     if own_api:
+        from crawler.github.api import GitHubAPI
+
         api = GitHubAPI(options.github)
     executor = executor or for_jobs(options.jobs)
     planner = Planner(options, api=api, lookup=previous, checkpoint=checkpoint, load_files=keep_files)
@@ -322,6 +327,8 @@ def _backfill_days(targets: Sequence[Target], ordered: list[date], todo: list[da
     sweep()
     own_api = api is None and _needs_api(targets)
     if own_api:
+        from crawler.github.api import GitHubAPI
+
         api = GitHubAPI(options.github)
     executor = executor or for_jobs(options.jobs)
     # The checkpoint keeps the planner's listings (a resume lists nothing again); repositories are

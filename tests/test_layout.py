@@ -68,10 +68,11 @@ def test_no_submodule_imports_the_package_itself() -> None:
 
 def test_values_are_at_the_bottom() -> None:
     graph = module_imports()
-    assert graph["crawler.values"] <= {"crawler.schema"}
-    assert graph["crawler.schema"] == set()
+    assert graph["crawler.values"] <= {"crawler.schema", "crawler.status"}
+    assert graph["crawler.schema"] == graph["crawler.status"] == set()
     assert graph["crawler.__version__"] == set()
-    assert graph["crawler.errors"] <= {"crawler.values"}
+    assert graph["crawler.errors"] <= {"crawler.status"}
+    assert graph["crawler.cli"] <= {"crawler.__version__", "crawler.errors"}  # census --help imports nothing heavy
     assert graph["crawler.config"] <= {"crawler.values", "crawler.specs", "crawler.errors"}
     assert graph["crawler.specs"] <= {"crawler.values", "crawler.errors", "crawler.redact"}
 
@@ -82,3 +83,21 @@ def test_tasks_pickle_and_hold_no_token(monkeypatch: object) -> None:
     options = ScanOptions(jobs=2, at=At("2024-01-01"))
     for value in (target, options):
         assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_light_commands_import_no_http_client_templates_or_ray(tmp_path: Path) -> None:
+    """census --help, show, snapshots and a local scan never load httpx, jinja2, matplotlib or Ray."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.py").write_text("x = 1\n")
+    probe = ("import sys\nfrom crawler.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "heavy = sorted(m for m in ('httpx', 'jinja2', 'matplotlib', 'ray', 'github') if m in sys.modules)\n"
+             "print('LOADED', ','.join(heavy))")
+    out = str(tmp_path / "out")
+    for argv in (["--help"], ["scan", "--repo", str(repo), "--out", out], ["show", "--out", out],
+                 ["snapshots", "--out", out]):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True)
+        assert done.stdout.strip().splitlines()[-1] == "LOADED", (argv, done.stdout[-300:])

@@ -1,7 +1,7 @@
 """Missing data is never misread: interrupted, failed and unknown are never shown as numbers.
 
 Numbered as in the issue; claims (2) are in ``test_claims.py``, the diff's levels and
-'not compared' (3, 9) in ``test_diff.py``.
+'not compared' (3, 9) in ``test_changes.py``.
 """
 
 from __future__ import annotations

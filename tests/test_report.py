@@ -20,7 +20,7 @@ from crawler.snapshot import Snapshot
 from crawler.specs import parse_spec
 from crawler.values import ScanOptions, Target
 from tests.conftest import MakeRepo, commit
-from tests.test_diff import OLD, rust, ts
+from tests.test_changes import OLD, rust, ts
 
 CHROMIUM = shutil.which("chromium")
 

@@ -13,7 +13,6 @@ cannot exhaust memory), JSON is checked for the shapes census reads, and anythin
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections import Counter
@@ -26,25 +25,14 @@ import httpx
 
 from crawler.__version__ import __version__
 from crawler.errors import BlockedError, EmptyRepositoryError, NotFoundError, SourceError
+from crawler.github import token_from_env
 from crawler.github.ratelimit import RateGate, RetryPolicy, Transient, rate_limit_wait
 from crawler.redact import scrub
 from crawler.values import GitHubMeta, GitHubOptions, OwnerFilters
 
-DEFAULT_API_URL = "https://api.github.com"
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 MAX_PAGES = 1000
 _FULL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9_.-]{1,100}$")
-
-
-def token_from_env(env: Mapping[str, str] | None = None) -> str | None:
-    """The token census uses: ``GITHUB_TOKEN``, else ``GH_TOKEN``."""
-    env = os.environ if env is None else env
-    return env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None
-
-
-def api_url_from_env(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
 class AnswerError(Exception):

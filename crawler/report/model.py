@@ -10,8 +10,8 @@ from typing import Any
 import polars as pl
 
 from crawler.aggregate import repos_by_top_language
-from crawler.diff import diff as diff_snapshots
-from crawler.diff import not_compared, notes
+from crawler.changes import diff as diff_snapshots
+from crawler.changes import not_compared, notes
 from crawler.linguist import languages
 from crawler.snapshot import Snapshot
 from crawler.values import COUNTED

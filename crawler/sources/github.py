@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from crawler.errors import EmptyRepositoryError, SourceError
-from crawler.github.api import token_from_env
+from crawler.github import token_from_env
 from crawler.redact import scrub
 from crawler.scratch import make_dir
 from crawler.sources.git import GitSource, commit_at, git_env, run_git, with_config

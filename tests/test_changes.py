@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from crawler.changes import COLUMNS, diff, notes
 from crawler.cli import main
-from crawler.diff import COLUMNS, diff, notes
 from crawler.run import scan
 from crawler.snapshot import Snapshot
 from crawler.specs import parse_spec
