@@ -49,7 +49,7 @@ def main(version: str) -> None:
         "source": f"npm linguist-languages {version} (GitHub Linguist languages.yml, MIT licence)",
         "version": version,
         "languages": {
-            name: {k: v for k, v in info.items() if k in ("type", "group", "color", "aliases")}
+            name: {k: v for k, v in info.items() if k in ("type", "group", "color", "aliases", "extensions", "filenames")}
             for name, info in sorted(languages.items())
         },
     }

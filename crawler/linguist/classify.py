@@ -42,7 +42,7 @@ class Classification:
     group: str | None
     type: str | None
     vendored: bool
-    generated: bool
+    generated: bool | None   # None: not tested (the file is excluded by its path already)
     documentation: bool
     binary: bool
     counted: bool
@@ -62,20 +62,30 @@ def classify(path: str, prefix: bytes, attributes: dict[str, AttrValue], size: i
     vendored = _boolean(vendored_attr) if vendored_attr is not None else languages.is_vendored(path)
     doc_attr = attributes.get("linguist-documentation")
     documentation = _boolean(doc_attr) if doc_attr is not None else languages.is_documentation(path)
+    # Excluded by its path already (vendored, documentation): as Linguist, census runs no content
+    # test on the file — neither the generated-code test nor language detection (heuristics and the
+    # classifier are most of a scan's time); the language is what the name alone says, if anything.
+    excluded = vendored or documentation
     gen_attr = attributes.get("linguist-generated")
-    generated = _boolean(gen_attr) if gen_attr is not None else languages.is_generated(path, prefix)
+    generated: bool | None
+    if gen_attr is not None:
+        generated = _boolean(gen_attr)
+    else:
+        generated = None if excluded else languages.is_generated(path, prefix)
 
     lang_attr = attributes.get("linguist-language")
     if lang_attr is not None and lang_attr is not False:
         # Set or given a value (even empty): Linguist looks the value up; a bare set finds nothing.
         found = languages.find_by_alias(lang_attr) if isinstance(lang_attr, str) else None
         name = found.name if found else None
+    elif excluded:
+        name = None if binary or not prefix else languages.by_name(path)
     else:
         name = languages.detect(path, prefix, size)
 
     info = languages.language(name) if name else None
     detectable_attr = attributes.get("linguist-detectable")
-    if info is None or vendored or documentation or generated:
+    if info is None or excluded or generated:
         counted = False
     elif detectable_attr is not None:
         counted = _boolean(detectable_attr)

@@ -145,6 +145,33 @@ def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
     return enry.get_language(path, text[:CONSIDER_BYTES]) or None
 
 
+@lru_cache(maxsize=1)
+def _name_index() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Linguist's filename index (exact names) and extensions (lower-cased, longest first)."""
+    filenames: dict[str, list[str]] = {}
+    extensions: list[tuple[str, str]] = []
+    for name, info in _table()["languages"].items():
+        for filename in info.get("filenames") or []:
+            filenames.setdefault(filename, []).append(name)
+        extensions.extend((ext.lower(), name) for ext in info.get("extensions") or [])
+    extensions.sort(key=lambda item: -len(item[0]))
+    return filenames, extensions
+
+
+def by_name(path: str) -> str | None:
+    """The language a path's name alone says — Linguist's filename strategy, then its extension
+    strategy, when either names exactly one language — no content read. For files already
+    excluded by their path, which Linguist never detects."""
+    filenames, extensions = _name_index()
+    base = path.rsplit("/", 1)[-1]
+    named = filenames.get(base, [])
+    if len(named) == 1:
+        return named[0]
+    lowered = base.lower()
+    candidates = {name for ext, name in extensions if lowered.endswith(ext)}
+    return candidates.pop() if len(candidates) == 1 and not named else None
+
+
 def is_vendored(path: str) -> bool:
     """Linguist's vendor.yml paths."""
     return bool(enry.is_vendor(path))
