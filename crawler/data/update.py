@@ -35,6 +35,9 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
+KEPT = ("type", "group", "color", "aliases", "extensions", "filenames")
+
+
 def main(version: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["npm", "pack", f"linguist-languages@{version}", "--silent"], cwd=tmp, check=True,
@@ -49,7 +52,7 @@ def main(version: str) -> None:
         "source": f"npm linguist-languages {version} (GitHub Linguist languages.yml, MIT licence)",
         "version": version,
         "languages": {
-            name: {k: v for k, v in info.items() if k in ("type", "group", "color", "aliases", "extensions", "filenames")}
+            name: {k: v for k, v in info.items() if k in KEPT}
             for name, info in sorted(languages.items())
         },
     }
