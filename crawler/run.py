@@ -22,6 +22,7 @@ from crawler.checkpoint import Checkpoint
 from crawler.errors import CensusError, InputError
 from crawler.executors import Executor, for_jobs
 from crawler.history import parse_at
+from crawler.lines import sweep_scratch
 from crawler.linguist import languages
 from crawler.plan import Done, Planner, PreviousLookup
 from crawler.redact import scrub
@@ -133,6 +134,7 @@ def _run(targets: Sequence[Target], options: ScanOptions, *, progress: ProgressH
          executor: Executor | None, keep_files: bool, notes: list[str] | None = None
          ) -> list[tuple[str | None, RepoResult]]:
     sweep()  # scratch folders of census runs that were killed
+    sweep_scratch()
     own_api = api is None and _needs_api(targets)
     if own_api:
         from crawler.github.api import GitHubAPI
@@ -325,6 +327,7 @@ def _backfill_days(targets: Sequence[Target], ordered: list[date], todo: list[da
     before = [existing[d.isoformat()] for d in ordered if d < todo[0] and d.isoformat() in existing]
     lookup = lookup_in(before[-1], options) if before else None
     sweep()
+    sweep_scratch()
     own_api = api is None and _needs_api(targets)
     if own_api:
         from crawler.github.api import GitHubAPI

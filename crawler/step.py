@@ -322,13 +322,18 @@ class _Rows:
         table = pl.DataFrame(
             {"_i": list(counts), "lines": [c.lines for c in counts.values()],
              "code": [c.code for c in counts.values()], "comments": [c.comments for c in counts.values()],
-             "blanks": [c.blanks for c in counts.values()], "_counted": [True] * len(counts)},
+             "blanks": [c.blanks for c in counts.values()], "_counted": [True] * len(counts),
+             "_note": [c.note for c in counts.values()]},
             schema={"_i": pl.UInt32, "lines": pl.Int64, "code": pl.Int64, "comments": pl.Int64, "blanks": pl.Int64,
-                    "_counted": pl.Boolean})
+                    "_counted": pl.Boolean, "_note": pl.String})
         merged = files.with_row_index("_i").join(table, on="_i", how="left", maintain_order="left", suffix="_new")
-        # Files counted now take the new figures; reused rows keep theirs.
+        # Files counted now take the new figures; reused rows keep theirs. A file tokei could not count
+        # in its time budget says so beside any note it had.
         return merged.with_columns(
-            [pl.when(pl.col("_counted")).then(pl.col(f"{m}_new")).otherwise(pl.col(m)).alias(m) for m in measures]
+            *[pl.when(pl.col("_counted")).then(pl.col(f"{m}_new")).otherwise(pl.col(m)).alias(m) for m in measures],
+            pl.when(pl.col("_note").is_null()).then(pl.col("note"))
+            .otherwise(pl.concat_str([pl.col("note"), pl.col("_note")], separator="; ", ignore_nulls=True))
+            .alias("note"),
         ).select(list(FILES_SCHEMA))
 
 

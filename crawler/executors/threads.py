@@ -1,9 +1,9 @@
 """Tasks on a pool of threads in this process (the default engine).
 
-git's inflating and tokei run outside the GIL, so threads keep several repositories going at
-once. The workers are daemon threads: when the user interrupts, the driver stops consuming and
-returns at once, and work under way is abandoned (its result is never saved) instead of holding
-the process until it ends.
+git runs in its own processes and tokei in a worker process (``lines.py``), so threads keep
+several repositories going at once. The workers are daemon threads: when the user interrupts, the
+driver stops consuming and returns at once, and work under way is abandoned (its result is never
+saved) instead of holding the process until it ends.
 """
 
 from __future__ import annotations
