@@ -164,7 +164,8 @@ def test_a_quarterly_backfill_of_one_github_repository(history: tuple[Path, dict
     assert [s.repos["commit"][0] for s in snaps] == commits
     assert [s.repos["status"][0] for s in snaps] == ["absent", "ok", "ok", "ok"]
     together = _pack_bytes(fake)
-    print(f"backfill of 4 dates: {len(rest(fake))} REST request(s), {together:,} git bytes against {independent:,} for four --at scans ({together / independent:.2f}x)")
+    print(f"backfill of 4 dates: {len(rest(fake))} REST request(s), {together:,} git bytes against "
+          f"{independent:,} for four --at scans ({together / independent:.2f}x)")
     assert together <= 0.6 * independent, (together, independent)
     for snap, day in zip(snaps[1:], days[1:], strict=True):  # the same rows as a scan of that date alone
         alone = scan_repo(target, ScanOptions(jobs=1, github=options.github, at=parse_at(day.isoformat()))).files
