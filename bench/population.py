@@ -20,16 +20,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._measure import run_measured  # noqa: E402
 from bench.github_fake import make_repo  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
@@ -38,33 +37,12 @@ CORE_PER_HOUR = 5000
 SEARCH_PER_MINUTE = 30
 
 
-def _watch_peak(proc: subprocess.Popen[str], peak: list[int]) -> None:
-    """The process's own peak RSS (VmHWM), read until it exits."""
-    while proc.poll() is None:
-        try:
-            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak[0] = max(peak[0], int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.05)
-
-
 def scan(fake: FakeGitHub, out: Path, jobs: int, engine: str = "threads") -> dict[str, float]:
     fake.log.clear()
-    started = time.monotonic()
     env = {**os.environ, "GITHUB_TOKEN": "bench-token", "GITHUB_API_URL": fake.api_url,
            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler", "scan", "--repo", QUERY, "--out", str(out),
-                             "--jobs", str(jobs), "--engine", engine], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    peak_kb = [0]
-    watcher = threading.Thread(target=_watch_peak, args=(proc, peak_kb), daemon=True)
-    watcher.start()
-    stdout, stderr = proc.communicate()
-    watcher.join()
-    seconds = time.monotonic() - started
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    done, seconds, peak = run_measured([sys.executable, "-m", "crawler", "scan", "--repo", QUERY, "--out", str(out),
+                                        "--jobs", str(jobs), "--engine", engine], cwd=ROOT, env=env)
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr)
     search = [r for r in fake.log if r.path.startswith("/api/v3/search/")]
@@ -72,7 +50,7 @@ def scan(fake: FakeGitHub, out: Path, jobs: int, engine: str = "threads") -> dic
     git = [r for r in fake.log if not r.path.startswith("/api/v3/")]
     return {"seconds": seconds, "search": len(search), "core": len(core), "git": len(git),
             "git_bytes": sum(r.bytes_out for r in git), "bytes": sum(r.bytes_out for r in fake.log),
-            "peak_mb": peak_kb[0] / 1024,
+            "peak_mb": peak / 1024,
             "status_line": done.stdout.strip().splitlines()[-2] if done.stdout.strip() else ""}
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,33 +26,20 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._measure import run_measured  # noqa: E402
+
 VOLATILE = ["scanned_at", "duration_s"]
 
 
 def run(repos: list[str], out: Path, *extra: str) -> tuple[float, int, Path]:
     args = [sys.executable, "-m", "crawler", "scan", *[a for r in repos for a in ("--repo", r)], "--out", str(out),
             *extra]
-    started = time.monotonic()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def watch() -> None:
-        while proc.poll() is None:
-            try:
-                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peak[0] = max(peak[0], int(line.split()[1]))
-            except OSError:
-                pass
-            time.sleep(0.05)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    stdout, stderr = proc.communicate()
-    watcher.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"exit {proc.returncode}: {stderr[-500:]}")
-    return time.monotonic() - started, peak[0] // 1024, Path(stdout.strip().splitlines()[-1])
+    done, seconds, peak = run_measured(args, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"exit {done.returncode}: {done.stderr[-500:]}")
+    return seconds, peak // 1024, Path(done.stdout.strip().splitlines()[-1])
 
 
 def same(a: Path, b: Path) -> bool:

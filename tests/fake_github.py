@@ -107,6 +107,22 @@ class SearchWindow:
     used: int = 0
 
 
+class FakeTime:
+    """One clock for the server's ``Date`` and the client's waits; sleeping advances it (tests pass
+    ``Clock(fake_time.time)`` to the server and ``fake_time.sleep`` to the client's gate)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
 class FakeGitHub:
     """The server. Use as a context manager; ``api_url`` is the base URL to give census."""
 

@@ -22,7 +22,7 @@ from crawler.specs import parse_spec
 from crawler.step import scan_repo
 from crawler.values import GitHubOptions, OwnerFilters, RepoResult, ScanOptions, Target
 from tests.conftest import MakeRepo, Submodule, Symlink, commit, git
-from tests.fake_github import Clock, FakeGitHub
+from tests.fake_github import Clock, FakeGitHub, FakeTime
 
 FILES = {
     "Cargo.toml": "[package]\nname = 'core'\n", "src/lib.rs": "pub fn f() -> u8 { 1 }\n" * 20,
@@ -31,21 +31,6 @@ FILES = {
     "vendor/dep": Submodule(), "README.md": "# x\n",
 }
 TOKEN = "ghp_CANARY0123456789abcdefSECRET"
-
-
-class FakeTime:
-    """One clock for the server's Date and the client's waits; sleeping advances it."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 @pytest.fixture

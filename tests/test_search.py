@@ -37,26 +37,11 @@ from crawler.github.search import (
 )
 from crawler.values import GitHubOptions, OwnerFilters
 from tests.conftest import MakeRepo
-from tests.fake_github import Clock, FakeGitHub, FakeRepo
+from tests.fake_github import Clock, FakeGitHub, FakeRepo, FakeTime
 
 TOKEN = "ghp_search0123456789"
 START = 1_800_000_000.0  # 2027-01-15T08:00:00Z: whole seconds, so the server's Date is exact
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class FakeTime:
-    """One clock for the server's Date and the client's waits; sleeping advances it."""
-
-    def __init__(self, start: float = START) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 @pytest.fixture
