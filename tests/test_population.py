@@ -143,8 +143,9 @@ def _pack_bytes(fake: FakeGitHub) -> int:
 
 
 def test_a_quarterly_backfill_of_one_github_repository(history: tuple[Path, dict[str, str]], fake: FakeGitHub,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bare, ids = history
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_HISTORYCANARY")  # every git request of the history sends it
     fake.add_repo("org/hist", bare)
     days = [date(2024, 1, 1), date(2024, 4, 1), date(2024, 7, 1), date(2024, 10, 1)]
     options = ScanOptions(jobs=1, github=GitHubOptions(api_url=fake.api_url, timeout=10))
@@ -164,6 +165,9 @@ def test_a_quarterly_backfill_of_one_github_repository(history: tuple[Path, dict
     assert [s.repos["commit"][0] for s in snaps] == commits
     assert [s.repos["status"][0] for s in snaps] == ["absent", "ok", "ok", "ok"]
     together = _pack_bytes(fake)
+    asked = fake.requests(r"\.git/")
+    assert asked and all(r.headers.get("authorization", "").startswith("Basic ") for r in asked)
+    assert all("HISTORYCANARY" not in r.path for r in fake.log)
     print(f"backfill of 4 dates: {len(rest(fake))} REST request(s), {together:,} git bytes against "
           f"{independent:,} for four --at scans ({together / independent:.2f}x)")
     assert together <= 0.6 * independent, (together, independent)
