@@ -18,6 +18,10 @@ Where go-enry and Linguist differ, this module follows Linguist (7.22 observed, 
   ``CLASSIFIER_CONSIDER_BYTES``). go-enry applies every strategy to whatever it is given, so
   ``detect`` asks for the modeline on 128 KiB first, then runs the chain on 50 KiB.
 * Files over 1 MiB are not "viewable" to Linguist: it looks for no modeline in them.
+
+Rules go-enry gets wrong are census's own, after current Linguist (9.6.0): the generated-code test
+(``generated``), the shebang (``shebang``), heuristics RE2 cannot run (``heuristics``), and
+Linguist's strategy chain for the files those concern (``strategies``); see docs/linguist.md.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from importlib import metadata, resources
 from typing import Any
 
 import enry
+
+from crawler.linguist import generated, heuristics, heuristics_data, strategies
 
 # Linguist reads this much of a blob for every content-based rule (LazyBlob::MAX_SIZE).
 CONTENT_PREFIX = 128 * 1024
@@ -82,6 +88,8 @@ def data_version() -> dict[str, str]:
         "detector": f"go-enry (enry-python {enry_version})",
         "groups": _table()["source"],
         "linguist": f"~{_table()['version']}",
+        # census's own rules (rows of a snapshot made before them must not be reused).
+        "rules": f"Linguist 9.6.0 generated?, shebang, chain; heuristics from {heuristics_data.SOURCE}",
     }
 
 
@@ -142,7 +150,14 @@ def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
         by_modeline = enry.get_language_by_modeline(text).language
         if by_modeline:
             return str(by_modeline)
-    return enry.get_language(path, text[:CONSIDER_BYTES]) or None
+    head = text[:CONSIDER_BYTES]
+    # Linguist's own chain, only for the few files a rule go-enry gets wrong concerns: a ``#!`` line
+    # read otherwise, heuristics RE2 cannot run, blank content (one test of the first byte and one
+    # ``endswith`` for the others).
+    if (head.startswith(b"#!") and strategies.shebang_differs(head)) or strategies.is_blank(head) or \
+            (heuristics.concerns(path) and strategies.heuristics_differ(path, head)):
+        return strategies.detect(path, head, lambda: enry.get_language(path, head) or None)
+    return enry.get_language(path, head) or None
 
 
 @lru_cache(maxsize=1)
@@ -183,8 +198,8 @@ def is_documentation(path: str) -> bool:
 
 
 def is_generated(path: str, prefix: bytes) -> bool:
-    """Linguist's ``Generated.generated?`` on the path and the first 128 KiB."""
-    return bool(enry.is_generated(path, prefix))
+    """Linguist's ``Generated.generated?`` on the path and the first 128 KiB (``generated``, not go-enry's)."""
+    return generated.is_generated(path, prefix)
 
 
 def color(name: str) -> str | None:
