@@ -161,15 +161,15 @@ def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _name_index() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """Linguist's filename index (exact names) and extensions (lower-cased, longest first)."""
+def _name_index() -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """Linguist's filename index (exact names) and extension index (lower-cased extension → languages)."""
     filenames: dict[str, list[str]] = {}
-    extensions: list[tuple[str, str]] = []
+    extensions: dict[str, set[str]] = {}
     for name, info in _table()["languages"].items():
         for filename in info.get("filenames") or []:
             filenames.setdefault(filename, []).append(name)
-        extensions.extend((ext.lower(), name) for ext in info.get("extensions") or [])
-    extensions.sort(key=lambda item: -len(item[0]))
+        for ext in info.get("extensions") or []:
+            extensions.setdefault(ext.lower(), set()).add(name)
     return filenames, extensions
 
 
@@ -182,9 +182,15 @@ def by_name(path: str) -> str | None:
     named = filenames.get(base, [])
     if len(named) == 1:
         return named[0]
+    if named:
+        return None
     lowered = base.lower()
-    candidates = {name for ext, name in extensions if lowered.endswith(ext)}
-    return candidates.pop() if len(candidates) == 1 and not named else None
+    candidates: set[str] = set()
+    start = lowered.find(".")
+    while start != -1:  # every extension the name ends with: ".min.js", then ".js"
+        candidates |= extensions.get(lowered[start:], set())
+        start = lowered.find(".", start + 1)
+    return candidates.pop() if len(candidates) == 1 else None
 
 
 def is_vendored(path: str) -> bool:
