@@ -232,7 +232,7 @@ def test_ctrl_c_is_honoured_while_tokei_counts() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         err = proc.communicate()[1]
-    assert latency < 1.0, err
+    assert latency < 3.0, err  # tokei alone would take hours; the margin is for a loaded CI machine
     assert "KeyboardInterrupt" in err
     assert not Path(scratch).exists() and not Path(scratch).parent.exists()
     assert _zombie_or_gone(int(worker))
