@@ -191,7 +191,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each tool first (default 1)")
     parser.add_argument("--best", action="store_true", help="report the fastest run instead of the median")
     parser.add_argument("--jobs", type=int, default=1, help="census --jobs (default 1)")
+    parser.add_argument("--engines", default="threads,processes",
+                        help="census --engine values timed on the whole list, alternating (default threads,processes)")
     args = parser.parse_args(argv)
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not args.engines or set(args.engines) - {"threads", "processes", "ray"}:
+        parser.error("--engines: a comma-separated list of threads, processes, ray")
     if args.repeat < 1 or args.warmup < 0 or args.jobs < 1:
         parser.error("--repeat and --jobs must be at least 1, --warmup at least 0")
     for path in args.repos:
@@ -214,22 +219,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  jobs=args.jobs))
     print_table(results, best=args.best, repeat=args.repeat)
     if len(args.repos) > 1:
-        # A project list: one census command for every repository, against one github-linguist per repository.
-        together: list[float] = []
+        # A project list: one census command for every repository, against one github-linguist per repository,
+        # for each engine (runs alternating, so that a busy moment of the machine hits them alike).
+        together: dict[str, list[float]] = {engine: [] for engine in args.engines}
         for _ in range(max(1, args.repeat)):
-            with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
-                argv = [*census, "scan", "--out", out, "--jobs", str(max(2, args.jobs))]
-                for path in args.repos:
-                    argv += ["--repo", path]
-                seconds, proc = _timed(argv)
-                if proc.returncode == 0:
-                    together.append(seconds)
+            for engine in args.engines:
+                with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
+                    argv = [*census, "scan", "--out", out, "--jobs", str(max(2, args.jobs)), "--engine", engine]
+                    for path in args.repos:
+                        argv += ["--repo", path]
+                    seconds, proc = _timed(argv)
+                    if proc.returncode == 0:
+                        together[engine].append(seconds)
+                    else:
+                        print(f"census --engine {engine} failed: {_last_line(proc.stderr)}", file=sys.stderr)
         pick = min if args.best else statistics.median
         linguist_total = sum(pick(r.linguist_s) for r in results if r.linguist_s)
-        if together:
-            census_total = pick(together)
-            print(f"\nall {len(args.repos)} repositories: census in one command {census_total:.2f} s, "
-                  f"github-linguist one by one {linguist_total:.2f} s, ratio {linguist_total / census_total:.2f}")
+        print(f"\nall {len(args.repos)} repositories: github-linguist one by one {linguist_total:.2f} s")
+        for engine, runs in together.items():
+            if runs:
+                census_total = pick(runs)
+                print(f"  census in one command, --engine {engine} --jobs {max(2, args.jobs)}: {census_total:.2f} s, "
+                      f"ratio {linguist_total / census_total:.2f}")
     return 1 if any(r.census_error or r.linguist_error for r in results) else 0
 
 

@@ -193,7 +193,8 @@ def notes(old: Snapshot, new: Snapshot) -> DiffNotes:
     if missing.height:
         listed = ", ".join(f"{r} ({s})" for _, r, s in missing.head(5).iter_rows())
         more = f" and {missing.height - 5} more" if missing.height > 5 else ""
-        warnings.append(f"{missing.height} repositories are not compared (failed, deferred or not scanned on one "
+        are = "repository is" if missing.height == 1 else "repositories are"
+        warnings.append(f"{missing.height} {are} not compared (failed, deferred or not scanned on one "
                         f"side): {listed}{more}; totals above them leave them out")
     old_data, new_data = old.manifest.get("language_data"), new.manifest.get("language_data")
     if old_data != new_data:

@@ -44,9 +44,11 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         "'~/src/github.com/{owner}/{name}' ({owner}, {name}, {repo}); GitHub otherwise")
     parser.add_argument("--no-lines", dest="lines", action="store_false",
                         help="count bytes only, not lines of code (faster)")
-    parser.add_argument("--engine", choices=("threads", "ray"), default="threads",
-                        help="what runs the per-repository tasks: threads in this process (default), or Ray "
-                        "(pip install 'census[ray]'): a local Ray, or the cluster --ray-address names")
+    parser.add_argument("--engine", choices=("threads", "processes", "ray"), default="threads",
+                        help="what runs the per-repository tasks: threads in this process (default); processes, "
+                        "--jobs worker processes on this machine (every core classifies: faster for lists of "
+                        "large local repositories); or Ray (pip install 'census[ray]'): a local Ray, or the "
+                        "cluster --ray-address names")
     parser.add_argument("--ray-address", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS") or None,
                         help="an existing Ray cluster (HEAD:6379; default: $RAY_ADDRESS); without it --engine ray "
                         "starts a local Ray and stops it at the end")

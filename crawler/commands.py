@@ -29,7 +29,7 @@ from crawler.progress import ScanProgress
 from crawler.redact import scrub
 from crawler.run import Interrupted, describe, scan
 from crawler.snapshot import Snapshot
-from crawler.tables import markdown_table, printable, render
+from crawler.tables import how_many, markdown_table, printable, render
 from crawler.values import COUNTED, FAILURES, GitHubOptions, ScanOptions, Status
 
 #: Statuses that make ``scan`` exit 1: the repository was not counted.
@@ -72,6 +72,10 @@ def _executor(args: argparse.Namespace) -> Executor | None:
         from crawler.executors.ray import RayExecutor
 
         return RayExecutor(address=args.ray_address)
+    if args.engine == "processes":
+        from crawler.executors.processes import ProcessExecutor
+
+        return ProcessExecutor(min(args.jobs, os.cpu_count() or 1))  # more: imports, no speed (measured)
     return None
 
 
@@ -294,7 +298,8 @@ def cmd_scan(args: argparse.Namespace, console: Console) -> int:
     counts = dict(repos.group_by("status").len().iter_rows())
     failed = sum(counts.get(s, 0) for s in FAILURE_STATUSES)
     summary_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(printable(f"{repos.height} repositories ({summary_text}), {int(repos['files'].sum() or 0):,} files"
+    print(printable(f"{how_many(repos.height, 'repository', 'repositories')} ({summary_text}), "
+                    f"{how_many(int(repos['files'].sum() or 0), 'file', 'files')}"
                     + _top_language(snap)))
     for note in snap.manifest.get("notes") or []:
         print(printable(f"census: note: {note}"), file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -104,10 +104,15 @@ def _engine_failure(task: Any, error: BaseException) -> list[RepoResult]:
     return [RepoResult(dict(row)) for _ in getattr(task, "ats", (None,))]
 
 
-def _single(fn: Callable[..., RepoResult]) -> Callable[..., list[RepoResult]]:
-    def call(task: Any, **kwargs: Any) -> list[RepoResult]:
-        return [fn(task, **kwargs)]
-    return call
+@dataclass(frozen=True)
+class _Single:
+    """``fn``'s one result as a list, as a history task gives its several: a module-level callable,
+    so that any engine can pickle it (a closure pickles with cloudpickle only)."""
+
+    fn: Callable[..., RepoResult]
+
+    def __call__(self, task: Any, **kwargs: Any) -> list[RepoResult]:
+        return [self.fn(task, **kwargs)]
 
 
 def _task_fn(executor: Executor, fn: Callable[..., Any], progress: ProgressHook | None) -> Callable[[Any], Any]:
@@ -153,7 +158,7 @@ def _run(targets: Sequence[Target], options: ScanOptions, *, progress: ProgressH
         results[index] = (stored, result if keep_files else RepoResult(result.repo))
 
     try:
-        _drive(planner, targets, executor, _task_fn(executor, _single(run_task), progress), lambda t: t, finish,
+        _drive(planner, targets, executor, _task_fn(executor, _Single(run_task), progress), lambda t: t, finish,
                progress)
     finally:
         if own_api and api is not None:

@@ -22,6 +22,11 @@ FORMATS = ("table", "csv", "json", "md")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def how_many(n: int, one: str, many: str) -> str:
+    """``1 repository``, ``2 repositories``: a count with its noun in the right number."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters (ESC sequences that could move the cursor or
     clear the screen, from a hostile repository's names) shown as ``\\x1b``-style escapes."""

@@ -181,7 +181,7 @@ def test_a_repository_that_failed_is_not_compared(make_repo: MakeRepo, tmp_path:
     project = diff(first, second, by="project").row(0, named=True)
     assert (project["language"], project["share_old"], project["share_new"]) == ("Python", 1.0, 1.0)
     assert "removed" not in rows["change"].to_list()
-    assert any("1 repositories are not compared" in w for w in notes(first, second).warnings)
+    assert any("1 repository is not compared" in w for w in notes(first, second).warnings)
     assert main(["diff", first.id, second.id, "--out", out]) == 0
     captured = capsys.readouterr()
     assert "not compared" in captured.out and "not compared" in captured.err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.report.model import Bar, Report
-from crawler.tables import markdown_table, md_cell
+from crawler.tables import how_many, markdown_table, md_cell
 
 BAR_WIDTH = 20
 
@@ -36,7 +36,8 @@ def _summary(bar: Bar) -> str:
 def render_markdown(report: Report) -> str:
     out = [f"# census report `{report.snapshot_id}`", ""]
     t = report.totals
-    out += [f"{report.created_at} · {t['projects']} projects · {t['repos']} repositories · {t['files']:,} files · "
+    out += [f"{report.created_at} · {how_many(t['projects'], 'project', 'projects')} · "
+            f"{how_many(t['repos'], 'repository', 'repositories')} · {how_many(t['files'], 'file', 'files')} · "
             f"census {report.tool_version} · " + " · ".join(f"{k}: {v}" for k, v in report.language_data.items()), ""]
     if report.counted < t["repos"]:
         out += [f"> **Partial figures:** {report.counted:,} of {t['repos']:,} repositories counted; "
