@@ -1,10 +1,14 @@
 """Lines of code, comments and blanks, counted by tokei's own engine (pytokei), in a worker process.
 
-pytokei counts files on disk, not bytes in memory, so content is written in batches into a
-scratch folder (in RAM, ``/dev/shm``, where there is one), each file under a name whose extension
-makes tokei use the tokei language of the file's *Linguist* language (``data/tokei.json``: C++
-headers detected by Linguist are counted as C++, not as tokei's "C Header" guess). A batch is
-counted and removed: memory and disk stay bounded.
+pytokei counts files on disk, not bytes in memory, so content goes in batches (1,000 files or
+16 MiB) to a worker process, which writes each file into a scratch folder (in RAM, ``/dev/shm``,
+where there is one) under a name whose extension makes tokei use the tokei language of the file's
+*Linguist* language (``data/tokei.json``: C++ headers detected by Linguist are counted as C++, not
+as tokei's "C Header" guess), counts them and removes them: memory and disk stay bounded.
+
+A batch is counted by a *lane* (a thread of ours waiting on the worker) while the thread that
+reads and classifies gathers the next: on two cores, writing and counting run beside the scan
+rather than after it. One batch is counted while the next is gathered, never more.
 
 Per file, tokei's summarised statistics: embedded languages (code blocks in Markdown, scripts in
 HTML) count as code, or as comments in literate languages; doc strings count as code (tokei's
@@ -20,9 +24,9 @@ linear, but nothing guarantees it, so every language goes through the same guard
 
 - tokei runs in a worker process, never in ours: pytokei holds the GIL and its Rust code cannot be
   interrupted, so in our process it would stop every thread and make Ctrl-C wait for it. We wait on
-  a pipe instead, which an interrupt ends at once (the worker is then killed). A worker is a bare
-  ``python -I -S`` with pytokei (some 13 ms to start), started with a counter's first file so that
-  its start overlaps the reading, and kept for the same thread's next counter.
+  a pipe instead (in the lane), and an interrupt ends the scan at once (the worker is then killed).
+  A worker is a bare ``python -I -S`` with pytokei (some 13 ms to start), started with a counter's
+  first file so that its start overlaps the reading, and kept with its lane for the next counter.
 - Each count has a deadline: an *allowance* that grows with its bytes (``Budget``: several times
   tokei's normal time), plus what is left of the batch's *grace* (``Budget.grace``, 2 s). Time past
   the allowance is taken from the grace, so hostile content costs a batch at most the grace beyond
@@ -49,6 +53,8 @@ import importlib.util
 import json
 import marshal
 import os
+import queue
+import select
 import selectors
 import shutil
 import subprocess
@@ -66,8 +72,8 @@ from crawler.scratch import sweep
 
 # Content above this size is not counted (lines stay null, with a note); it is streamed past.
 LINES_LIMIT = 32 * 1024 * 1024
-_BATCH_BYTES = 64 * 1024 * 1024
-_BATCH_FILES = 4000
+_BATCH_BYTES = 16 * 1024 * 1024
+_BATCH_FILES = 1000
 _ALONE_BYTES = 1024 * 1024  # a file of a slow language over this size has a tokei count of its own
 
 # tokei languages whose count can take time quadratic in the size (see the module's docstring):
@@ -228,15 +234,27 @@ class _Worker:
         self._ready = True
         return time.monotonic() - started
 
-    def count(self, folder: str, names: list[str], deadline: float) -> list[tuple[int, int, int, int, int]] | None:
-        """tokei's counts of ``folder/names`` as (index, lines, code, comments, blanks), or None when
-        tokei failed on them. _TimedOut past ``deadline``: the count goes on, kill the worker."""
-        request = marshal.dumps((folder, names))
+    def count(self, folder: str, files: list[tuple[str, bytes]], deadline: float
+              ) -> list[tuple[int, int, int, int, int]] | None:
+        """tokei's counts of ``files`` (name, content), which the worker writes into ``folder``, counts
+        and removes, as (index, lines, code, comments, blanks); None when tokei failed on them.
+        _TimedOut past ``deadline`` (the write of the request included): kill the worker."""
+        request = marshal.dumps((folder, files))
+        view = memoryview(len(request).to_bytes(4, "little") + request)
+        fd = self._stdin.fileno()
+        os.set_blocking(fd, False)
         try:
-            view = memoryview(len(request).to_bytes(4, "little") + request)
             while view:
-                view = view[self._stdin.write(view) or 0:]
-        except BrokenPipeError as exc:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _TimedOut
+                if not select.select([], [fd], [], remaining)[1]:
+                    continue
+                try:
+                    view = view[os.write(fd, view):]
+                except BlockingIOError:
+                    continue
+        except (BrokenPipeError, ConnectionResetError) as exc:
             raise _WorkerDied from exc
         rows: list[tuple[int, int, int, int, int]] | None = self._answer(deadline)
         return rows
@@ -253,63 +271,17 @@ class _Worker:
         self._selector.close()
         self._stdout.close()
 
+    def kill(self) -> None:
+        """Kill the process, from any thread: the thread that uses it sees its end and closes it."""
+        if not self._closed:
+            self._proc.kill()
+
+    def alive(self) -> bool:
+        return not self._closed and self._proc.poll() is None and self._owner == os.getpid()
+
     def idle(self) -> bool:
         """Started, between counts, alive: fit for another LineCounter."""
         return self._ready and not self._closed and self._proc.poll() is None and self._owner == os.getpid()
-
-
-# Idle workers, one per thread that started it, for the thread's next LineCounter: a start costs
-# some 13 ms, as much as counting a repository of a few hundred files. Keyed by thread because a
-# worker dies with the thread that started it (PR_SET_PDEATHSIG follows the thread, not the process).
-_idle_lock = threading.Lock()
-_idle: dict[threading.Thread, _Worker] = {}
-
-
-def _take_worker() -> _Worker:
-    me = threading.current_thread()
-    with _idle_lock:
-        worker = _idle.pop(me, None)
-        gone = [_idle.pop(thread) for thread in list(_idle) if not thread.is_alive()]
-    for old in gone:
-        old.close()
-    if worker is not None and worker.idle():
-        return worker
-    if worker is not None:
-        worker.close()
-    return _Worker()
-
-
-def _give_back(worker: _Worker) -> None:
-    if not worker.idle():
-        worker.close()
-        return
-    with _idle_lock:
-        old = _idle.pop(threading.current_thread(), None)
-        _idle[threading.current_thread()] = worker
-    if old is not None:
-        old.close()
-
-
-@atexit.register
-def _close_idle() -> None:
-    with _idle_lock:
-        workers = list(_idle.values())
-        _idle.clear()
-    for worker in workers:
-        worker.close()
-
-
-# A forked child shares its parent's workers' pipes: they are the parent's to use and to end, so the
-# child keeps them aside, untouched (collected, they would be killed or warned about).
-_inherited: list[_Worker] = []
-
-
-def _after_fork_in_child() -> None:
-    _inherited.extend(_idle.values())
-    _idle.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # The worker's program, run by ``python -I -S -c``: without the site machinery and with nothing
@@ -343,10 +315,14 @@ while True:
     head = requests.read(4)
     if len(head) < 4:
         break
-    folder, names = marshal.loads(requests.read(int.from_bytes(head, "little")))
-    paths = [os.path.join(folder, name) for name in names]
+    folder, files = marshal.loads(requests.read(int.from_bytes(head, "little")))
+    paths = [os.path.join(folder, name) for name, _ in files]
     index = {path: i for i, path in enumerate(paths)}
     try:
+        for path, (_, content) in zip(paths, files):
+            with open(path, "wb") as fh:
+                fh.write(content)
+        del files
         languages = pytokei.Languages()
         languages.get_statistics(paths, [], pytokei.Config())
         rows = []
@@ -361,6 +337,11 @@ while True:
             raise
         print(f"census: tokei failed: {exc!r}", file=sys.stderr)
         rows = None
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
     answer(rows)
 """
 
@@ -381,6 +362,7 @@ class _File:
     name: str
     key: Any
     size: int
+    content: bytes
 
 
 class _Batch:
@@ -401,16 +383,199 @@ class _Batch:
             2 * size / budget.bytes_per_second + len(pending) * budget.per_file
 
 
+class _Job:
+    """One batch handed to a lane: its files, its counts when done, or the error that stopped it."""
+
+    def __init__(self, budget: Budget, pending: list[tuple[_File, bool]], folder: str) -> None:
+        self.budget = budget
+        self.pending = pending
+        self.folder = folder
+        self.results: dict[Any, LineCounts] = {}
+        self.error: BaseException | None = None
+        self.aborted = False
+        self.done = threading.Event()
+
+
+class _Lane:
+    """A thread of this process that counts batches with tokei, one at a time, while the thread that
+    reads and classifies goes on: on two cores, tokei (and the writing of its files, done by the
+    worker) runs beside the rest of the scan instead of after it.
+
+    The lane starts its tokei workers itself: a worker dies with the thread that started it
+    (PR_SET_PDEATHSIG follows the thread), and a lane lives until its process ends or the lane is
+    retired (an aborted count). Idle lanes are kept for the next LineCounter (``_take_lane``)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.worker: _Worker | None = None
+        self.retired = False
+        self.pid = os.getpid()
+        self._thread = threading.Thread(target=self._loop, name="census-tokei", daemon=True)
+        self._thread.start()
+        self._jobs.put(None)  # start a worker now: its start overlaps the reading
+
+    def submit(self, job: _Job) -> None:
+        self._jobs.put(job)
+
+    def fit(self) -> bool:
+        return not self.retired and self.pid == os.getpid() and self._thread.is_alive()
+
+    def retire(self, job: _Job | None) -> None:
+        """Stop at once: the job (if any) counts nothing more, the worker is killed (a count under way
+        dies with it), and the thread ends. Called from the counter's thread."""
+        self.retired = True
+        if job is not None:
+            job.aborted = True
+        worker = self.worker
+        if worker is not None:
+            worker.kill()
+        self._jobs.put(None)  # wakes an idle lane, which then ends
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if self.retired:
+                if job is not None:
+                    job.done.set()
+                break
+            if job is None:
+                if self.worker is None:
+                    self.worker = _Worker()
+                continue
+            try:
+                _count_batch(self, job)
+            except BaseException as exc:  # handed to the counter's thread, which raises it
+                job.error = exc
+                self.drop_worker()
+            finally:
+                shutil.rmtree(job.folder, ignore_errors=True)
+                job.done.set()
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def take_worker(self) -> _Worker:
+        """This lane's worker (perhaps still starting), a new one if it has none or it died."""
+        if self.worker is not None and self.worker.alive():
+            return self.worker
+        if self.worker is not None:
+            self.worker.close()
+        self.worker = _Worker()
+        return self.worker
+
+    def drop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+
+_lanes_lock = threading.Lock()
+_idle_lanes: list[_Lane] = []
+
+
+def _take_lane() -> _Lane:
+    with _lanes_lock:
+        while _idle_lanes:
+            lane = _idle_lanes.pop()
+            if lane.fit():
+                return lane
+            lane.retire(None)
+    return _Lane()
+
+
+def _give_back_lane(lane: _Lane) -> None:
+    if not lane.fit():
+        lane.retire(None)
+        return
+    with _lanes_lock:
+        _idle_lanes.append(lane)
+
+
+@atexit.register
+def _close_idle() -> None:
+    with _lanes_lock:
+        lanes = list(_idle_lanes)
+        _idle_lanes.clear()
+    for lane in lanes:
+        if lane.worker is not None:
+            lane.worker.kill()
+
+
+# A forked child shares its parent's workers' pipes (and has none of its lanes' threads): they are
+# the parent's to use and to end, so the child keeps them aside, untouched.
+_inherited: list[_Lane] = []
+
+
+def _after_fork_in_child() -> None:
+    _inherited.extend(_idle_lanes)
+    _idle_lanes.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _count_batch(lane: _Lane, job: _Job) -> None:
+    """Count one batch, in the lane's thread: each group in one tokei pass; a group that fails, one
+    by one; past the batch's time limit, lines and blanks only."""
+    batch = _Batch(job.budget, job.pending)
+    while batch.groups and not job.aborted:
+        group = batch.groups.popleft()
+        if time.monotonic() >= batch.end:
+            for file in group:
+                job.results[file.key] = physical(file.content, OUT_OF_TIME)
+            continue
+        failure = _count(lane, job, group, batch)
+        if failure is None or job.aborted:
+            continue
+        if failure == _DIED and not batch.retried:  # killed from outside (OOM?): once is no proof
+            batch.retried = True
+            batch.groups.appendleft(group)
+        elif len(group) == 1:
+            job.results[group[0].key] = physical(group[0].content, failure)
+        else:  # find the culprits: one by one, smallest first (a time limit hits the large ones)
+            batch.groups.extendleft([f] for f in sorted(group, key=lambda f: f.size, reverse=True))
+
+
+def _count(lane: _Lane, job: _Job, group: list[_File], batch: _Batch) -> str | None:
+    """Count ``group`` in one tokei pass; None when done, else why not (a note for one file)."""
+    worker = lane.take_worker()
+    batch.end += worker.wait_ready(job.budget.startup)  # a start-up is not the content's time
+    allowance = job.budget.allowance(sum(f.size for f in group))
+    started = time.monotonic()
+    rows: list[tuple[int, int, int, int, int]] | None = None
+    try:
+        rows = worker.count(job.folder, [(f.name, f.content) for f in group],
+                            min(started + allowance + batch.grace, batch.end))
+        failure = "tokei failed: code and comments not counted"
+    except (_TimedOut, _WorkerDied) as exc:
+        lane.drop_worker()
+        failure = _DIED if isinstance(exc, _WorkerDied) else \
+            f"tokei ran past its time budget ({time.monotonic() - started:.1f} s): code and comments not counted"
+    elapsed = time.monotonic() - started
+    batch.grace = max(0.0, batch.grace - max(0.0, elapsed - allowance))
+    if rows is None:
+        return failure
+    counted = set()
+    for i, lines, code, comments, blanks in rows:
+        job.results[group[i].key] = LineCounts(lines, code, comments, blanks)
+        counted.add(i)
+    for i, file in enumerate(group):  # tokei skipped it (it should not): count what we can
+        if i not in counted:
+            job.results[file.key] = physical(file.content)
+    return None
+
+
 class LineCounter:
-    """Collects files (by key) and counts them with tokei in batches. Use as a context manager:
+    """Collects files (by key) and counts them with tokei in batches, each batch counted in a lane
+    (another thread, and tokei's own process) while the next is gathered. Use as a context manager:
     leaving it by an exception (Ctrl-C) counts nothing more and kills the worker."""
 
     def __init__(self, budget: Budget | None = None) -> None:
         self._budget = budget or BUDGET
-        self._dir: str | None = None
         self._pending: list[tuple[_File, bool]] = []  # (file, of a SLOW_LANGUAGES language)
         self._bytes = 0
-        self._worker: _Worker | None = None
+        self._lane: _Lane | None = None
+        self._job: _Job | None = None  # the batch being counted
         self.results: dict[Any, LineCounts] = {}
 
     def __enter__(self) -> LineCounter:
@@ -430,97 +595,69 @@ class LineCounter:
         if not content:
             self.results[key] = LineCounts(0, 0, 0, 0)
             return
-        if self._dir is None:
-            self._dir = tempfile.mkdtemp(prefix="lines-", dir=_process_dir())
-        if self._worker is None:  # started now, a new one is ready by the time the batch is
-            self._worker = _take_worker()
+        if self._lane is None:  # taken now, its worker is ready by the time the batch is
+            self._lane = _take_lane()
         name = f"f{len(self._pending)}{entry['ext']}"
-        with open(os.path.join(self._dir, name), "wb") as fh:
-            fh.write(content)
-        self._pending.append((_File(name, key, len(content)), entry["tokei"] in SLOW_LANGUAGES))
+        self._pending.append((_File(name, key, len(content), content), entry["tokei"] in SLOW_LANGUAGES))
         self._bytes += len(content)
         if self._bytes >= _BATCH_BYTES or len(self._pending) >= _BATCH_FILES:
-            self.flush()
+            self._send()
+
+    def _send(self) -> None:
+        """Hand the pending files to the lane, once the batch before them is counted: one batch is
+        counted while the next is gathered, never more (memory stays bounded)."""
+        self._collect()
+        assert self._lane is not None
+        job = _Job(self._budget, self._pending, tempfile.mkdtemp(prefix="lines-", dir=_process_dir()))
+        self._pending = []
+        self._bytes = 0
+        self._job = job
+        self._lane.submit(job)
+
+    def _collect(self) -> None:
+        job = self._job
+        if job is None:
+            return
+        job.done.wait()
+        self._job = None
+        if job.error is not None:
+            raise job.error
+        self.results.update(job.results)
 
     def flush(self) -> None:
-        if not self._pending or self._dir is None:
-            return
+        """Count every file added so far, and wait for the counts."""
         try:
-            batch = _Batch(self._budget, self._pending)
-            while batch.groups:
-                group = batch.groups.popleft()
-                if time.monotonic() >= batch.end:
-                    for file in group:
-                        self.results[file.key] = self._physical(file, OUT_OF_TIME)
-                    continue
-                failure = self._count(group, batch)
-                if failure is None:
-                    continue
-                if failure == _DIED and not batch.retried:  # killed from outside (OOM?): once is no proof
-                    batch.retried = True
-                    batch.groups.appendleft(group)
-                elif len(group) == 1:
-                    self.results[group[0].key] = self._physical(group[0], failure)
-                else:  # find the culprits: one by one, smallest first (a time limit hits the large ones)
-                    batch.groups.extendleft([f] for f in sorted(group, key=lambda f: f.size, reverse=True))
+            if self._pending:
+                self._send()
+            self._collect()
         except BaseException:
             self._abort()
             raise
-        self._pending.clear()
-        self._bytes = 0
-        shutil.rmtree(self._dir, ignore_errors=True)
-        self._dir = None
 
-    def _count(self, group: list[_File], batch: _Batch) -> str | None:
-        """Count ``group`` in one tokei pass; None when done, else why not (a note for one file)."""
-        assert self._dir is not None
-        if self._worker is None:
-            self._worker = _take_worker()
-        batch.end += self._worker.wait_ready(self._budget.startup)  # a start-up is not the content's time
-        allowance = self._budget.allowance(sum(f.size for f in group))
-        started = time.monotonic()
-        rows: list[tuple[int, int, int, int, int]] | None = None
-        try:
-            rows = self._worker.count(self._dir, [f.name for f in group],
-                                      min(started + allowance + batch.grace, batch.end))
-            failure = "tokei failed: code and comments not counted"
-        except (_TimedOut, _WorkerDied) as exc:
-            self._worker.close()
-            self._worker = None
-            failure = _DIED if isinstance(exc, _WorkerDied) else \
-                f"tokei ran past its time budget ({time.monotonic() - started:.1f} s): code and comments not counted"
-        elapsed = time.monotonic() - started
-        batch.grace = max(0.0, batch.grace - max(0.0, elapsed - allowance))
-        if rows is None:
-            return failure
-        counted = set()
-        for i, lines, code, comments, blanks in rows:
-            self.results[group[i].key] = LineCounts(lines, code, comments, blanks)
-            counted.add(i)
-        for i, file in enumerate(group):  # tokei skipped it (it should not): count what we can
-            if i not in counted:
-                self.results[file.key] = self._physical(file)
-        return None
+    @property
+    def worker(self) -> _Worker | None:
+        """The tokei process counting for this counter, if one was started (for tests)."""
+        return self._lane.worker if self._lane is not None else None
 
-    def _physical(self, file: _File, note: str | None = None) -> LineCounts:
-        assert self._dir is not None
-        with open(os.path.join(self._dir, file.name), "rb") as fh:
-            return physical(fh.read(), note)
+    @property
+    def folder(self) -> str | None:
+        """The scratch folder of the batch being counted, if any (for tests)."""
+        return self._job.folder if self._job is not None else None
 
     def _abort(self) -> None:
-        """Stop at once: kill the worker (a count under way dies with it), drop the batch."""
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
-        self._pending.clear()
+        """Stop at once: the lane is retired (its worker killed, a count under way dies with it), the
+        batches dropped."""
+        if self._lane is not None:
+            self._lane.retire(self._job)
+            self._lane = None
+        if self._job is not None:
+            shutil.rmtree(self._job.folder, ignore_errors=True)
+            self._job = None
+        self._pending = []
         self._bytes = 0
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
 
     def close(self) -> None:
-        self.flush()  # which, if it raises, has killed the worker and removed the batch
-        if self._worker is not None:
-            _give_back(self._worker)
-            self._worker = None
-
+        self.flush()  # which, if it raises, has retired the lane
+        if self._lane is not None:
+            _give_back_lane(self._lane)
+            self._lane = None

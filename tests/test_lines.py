@@ -101,12 +101,14 @@ def test_breakdown_sums_code_of_counted_files_only(make_repo: MakeRepo, tmp_path
 
 def test_batches_flush_and_clean_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lines, "_BATCH_FILES", 3)
+    folders = []
     with LineCounter() as counter:
         for i in range(10):
             counter.add(i, b"x = 1\n# c\n" * (i + 1), "Python")
-        scratch = counter._dir
+            folders.append(counter.folder)
     assert counter.results[9] == lines.LineCounts(20, 10, 10, 0) and len(counter.results) == 10
-    assert scratch is None or not Path(scratch).exists()
+    assert len({f for f in folders if f}) == 3  # one per batch sent: three, the tenth file counted at the end
+    assert not any(Path(f).exists() for f in folders if f)
 
 
 @pytest.mark.parametrize(("content", "counts"), [
@@ -181,20 +183,50 @@ def test_a_worker_that_dies_is_replaced_and_its_files_counted_again() -> None:
     with LineCounter() as counter:
         for key, (content, language) in NEIGHBOURS.items():
             counter.add(key, content, language)
-        assert counter._worker is not None
-        counter._worker.wait_ready(30)
-        os.kill(counter._worker.pid, signal.SIGKILL)
+        worker = _started_worker(counter)
+        worker.wait_ready(30)
+        os.kill(worker.pid, signal.SIGKILL)
     assert counter.results == expected
 
 
 def test_leaving_by_an_exception_counts_nothing_and_kills_the_worker() -> None:
     with pytest.raises(ValueError), LineCounter() as counter:
         counter.add("a", b"x = 1\n", "Python")
-        assert counter._worker is not None and counter._dir is not None
-        worker, scratch = counter._worker.pid, counter._dir
+        worker = _started_worker(counter).pid
+        raise ValueError
+    assert counter.results == {}
+    assert _gone_soon(worker)
+
+
+def test_leaving_by_an_exception_during_a_count_kills_it_and_removes_its_files(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "_BATCH_FILES", 1)
+    with pytest.raises(ValueError), LineCounter(Budget(grace=600)) as counter:
+        counter.add("hostile", HOSTILE_MD * 4, "Markdown")  # sent at once, counted for many seconds
+        worker, scratch = _started_worker(counter).pid, counter.folder
+        assert scratch is not None
+        time.sleep(0.3)
         raise ValueError
     assert counter.results == {} and not Path(scratch).exists()
-    assert not Path(f"/proc/{worker}").exists() or _zombie_or_gone(worker)
+    assert _gone_soon(worker)
+
+
+def _started_worker(counter: LineCounter) -> lines._Worker:
+    """The counter's tokei process, once its lane has started it."""
+    deadline = time.monotonic() + 10
+    while counter.worker is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert counter.worker is not None
+    return counter.worker
+
+
+def _gone_soon(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists() or _zombie_or_gone(pid):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _zombie_or_gone(pid: int) -> bool:
@@ -205,10 +237,15 @@ def _zombie_or_gone(pid: int) -> bool:
 
 
 INTERRUPTED = textwrap.dedent("""
+    import time
+    from crawler import lines
     from crawler.lines import Budget, LineCounter
+    lines._BATCH_FILES = 1
     with LineCounter(Budget(grace=600)) as counter:
-        counter.add("hostile", b"`" * (1 << 20), "Markdown")   # hours of tokei
-        print(counter._worker.pid, counter._dir, flush=True)
+        counter.add("hostile", b"`" * (1 << 20), "Markdown")   # hours of tokei, sent at once
+        while counter.worker is None:
+            time.sleep(0.005)
+        print(counter.worker.pid, counter.folder, flush=True)
         counter.flush()
 """)
 
@@ -235,7 +272,7 @@ def test_ctrl_c_is_honoured_while_tokei_counts() -> None:
     assert latency < 3.0, err  # tokei alone would take hours; the margin is for a loaded CI machine
     assert "KeyboardInterrupt" in err
     assert not Path(scratch).exists() and not Path(scratch).parent.exists()
-    assert _zombie_or_gone(int(worker))
+    assert _gone_soon(int(worker))
 
 
 def test_tokei_no_longer_stops_the_other_threads() -> None:
@@ -282,11 +319,12 @@ def test_sweep_removes_the_folders_of_dead_processes_only(tmp_path: Path) -> Non
     assert (tmp_path / "other" / "f0.py").exists()
 
 
-def test_batches_live_in_a_folder_named_after_this_process() -> None:
+def test_batches_live_in_a_folder_named_after_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "_BATCH_FILES", 1)
     with LineCounter() as counter:
         counter.add("a", b"x = 1\n", "Python")
-        assert counter._dir is not None
-        owner = Path(counter._dir).parent
+        assert counter.folder is not None
+        owner = Path(counter.folder).parent
     assert re.fullmatch(rf"census-{os.getpid()}-[a-z0-9_]+", owner.name) and owner.exists()
     assert str(owner.parent) == lines._scratch_root()
     assert counter.results["a"] == LineCounts(1, 1, 0, 0)
