@@ -1,7 +1,5 @@
 """``python -m crawler`` is the ``census`` command."""
 
-import sys
+from crawler.cli import run
 
-from crawler.cli import main
-
-sys.exit(main())
+run()

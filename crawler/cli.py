@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from crawler.__version__ import __version__
 from crawler.errors import CensusError, InputError
@@ -188,5 +189,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PARTIAL
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` without the interpreter's teardown (freeing every module's
+    objects — polars, rich — some 45 ms a run): the exit handlers run (scratch folders, tokei's
+    workers) and the standard streams are flushed first, which is all a finished command needs."""
+    import atexit
+    import contextlib
+
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe (`census show | head`)
+                stream.flush()
+        os._exit(code)
+
+
+def run() -> NoReturn:
+    """The ``census`` command: ``main`` on the command line's arguments, then a quick exit."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

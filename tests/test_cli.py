@@ -99,6 +99,31 @@ def test_python_dash_m(make_repo: MakeRepo, tmp_path: Path) -> None:
     assert result.returncode == 0 and "no snapshots" in result.stdout
 
 
+def test_the_command_exits_at_once_with_its_code_its_output_whole_and_its_exit_handlers_run(
+        make_repo: MakeRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``census`` ends by ``os._exit`` (no interpreter teardown): what it printed still arrives whole,
+    its code is main's, and the exit handlers ran (its scratch folder is gone)."""
+    from crawler import lines
+
+    repo = make_repo({f"m{i}.py": f"x = {i}\n" for i in range(30)})
+    before = set(Path(lines._scratch_root()).glob("census-*"))
+    scan = subprocess.run([sys.executable, "-m", "crawler", "scan", "--repo", str(repo), "--out", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert scan.returncode == 0, scan.stderr
+    assert set(Path(lines._scratch_root()).glob("census-*")) <= before
+    shown = subprocess.run([sys.executable, "-m", "crawler", "show", "--out", str(tmp_path), "--format", "json"],
+                           capture_output=True, text=True, check=False)
+    code, out, _ = run(capsys, "show", "--out", str(tmp_path), "--format", "json")
+    assert shown.returncode == code == 0 and shown.stdout == out and json.loads(out)
+    failed = subprocess.run([sys.executable, "-m", "crawler", "show", "nope", "--out", str(tmp_path)],
+                            capture_output=True, text=True, check=False)
+    assert failed.returncode == 2 and "no snapshot 'nope'" in failed.stderr
+    # A reader that stops early (`| head -1`) ends nothing badly: no traceback, no "Exception ignored".
+    head = subprocess.run(f"{sys.executable} -m crawler --help | head -1", shell=True, capture_output=True,
+                          text=True, check=False)
+    assert head.stdout.startswith("usage: census") and not head.stderr
+
+
 def test_local_example_config_scans_this_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = Path(__file__).resolve().parents[1]
     if not (root / ".git").exists():
