@@ -85,3 +85,31 @@ def test_bom_constants_cover_both_endians() -> None:
 def test_data_version_names_detector_and_groups() -> None:
     version = languages.data_version()
     assert "go-enry" in version["detector"] and "linguist-languages" in version["groups"]
+
+
+# --- go-enry's chain, with its extension step taken first where it surely decides ---------------
+
+CHAIN_CASES = [
+    ("a.py", b"import os\n"), ("src/x/y.go", b"package main\n"), ("A.PY", b"x = 1\n"), ("a.c", b"int x;\n"),
+    ("a.h", b"#import <Foundation/Foundation.h>\n@interface X\n@end\n"), ("a.h", b"class A {};\n"),
+    ("a.rs", b"fn main() {}\n"), ("a.rs", b"<?xml version='1.0'?><x/>\n"), ("a.md", b"# title\n"),
+    ("a.py", b"# vim: set ft=ruby:\nputs 1\n"), ("a.py", b"# -*- mode: ruby -*-\nputs 1\n"),
+    ("a.py", b"x = 1\n" * 30 + b"# vim: ft=perl\n"), ("a.py", b"# Vim600: ft=c\n"),
+    ("a.py", b"#!/usr/bin/env ruby\nputs 1\n"),
+    ("Makefile", b"all:\n\techo\n"), ("x/Dockerfile", b"FROM x\n"), ("dir.v2/file.go", b"package x\n"),
+    ("a.min.js", b"var a=1;\n"), ("x/.bashrc", b"export A=1\n"), ("a.unknownext", b"hello\n"), ("noext", b"hi\n"),
+    ("a.d.ts", b"declare const x: number;\n"), ("a.json", b"{}\n"), ("a.yml", b"a: 1\n"), ("a.toml", b"a = 1\n"),
+    ("a.py", b"provide = 'vi' + 'ex' + 'vim'\n"), ("a.js", b"/* ex: set ft=python: */\n"),
+]
+
+
+@pytest.mark.parametrize(("path", "head"), CHAIN_CASES)
+def test_go_enry_chain_answers_as_go_enry(path: str, head: bytes) -> None:
+    assert languages._go_enry_chain(path, head) == (enry.get_language(path, head) or None)
+
+
+def test_the_extension_step_is_taken_only_when_go_enry_gives_one_language() -> None:
+    assert languages._only_language_by_extension(".py") == "Python"
+    assert languages._only_language_by_extension(".rs") is None  # Rust, RenderScript, XML
+    assert languages._only_language_by_extension(".h") is None
+    assert languages._only_language_by_extension(".nosuchext") is None

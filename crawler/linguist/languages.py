@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata, resources
@@ -158,7 +159,90 @@ def detect(path: str, prefix: bytes, size: int | None = None) -> str | None:
     if (head.startswith(b"#!") and strategies.shebang_differs(head)) or strategies.is_blank(head) or \
             (heuristics.concerns(path) and strategies.heuristics_differ(path, head)):
         return strategies.detect(path, head, lambda: enry.get_language(path, head) or None)
+    return _go_enry_chain(path, head)
+
+
+# A hint of an Emacs or Vim modeline (``-*- mode: x -*-``, ``vim: ft=x``, ``vi:``, ``ex:``, ``Vim600:``),
+# looked for in lower-cased text: wider than go-enry's patterns, so that a file without one surely
+# has no modeline. ``vi``/``ex`` are found by ``bytes.find`` and what follows them checked: a regular
+# expression searching every position costs 15 ns a byte.
+_MODELINE_AFTER_WORD = re.compile(rb"m?[<=>]?[0-9]*:")
+_MODELINE_LINES = 6  # go-enry reads 5 lines at each end (all of a file of fewer than 10)
+
+
+def _hint_in(lowered: bytes) -> bool:
+    if b"-*-" in lowered:
+        return True
+    for word in (b"vi", b"ex"):
+        at = lowered.find(word)
+        while at != -1:
+            if _MODELINE_AFTER_WORD.match(lowered, at + 2):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
+
+
+def _modeline_hint(head: bytes) -> bool:
+    """Whether go-enry's modeline strategy could find something in ``head`` (its first and last lines)."""
+    end = -1
+    for _ in range(2 * _MODELINE_LINES):
+        end = head.find(b"\n", end + 1)
+        if end == -1:
+            return _hint_in(head.lower())  # a short file: all of it
+    first = head.find(b"\n", 0)
+    for _ in range(_MODELINE_LINES - 1):
+        first = head.find(b"\n", first + 1)
+    last = len(head)
+    for _ in range(_MODELINE_LINES + 1):
+        last = head.rfind(b"\n", 0, last)
+    return _hint_in(head[:first].lower()) or _hint_in(head[last:].lower())
+
+
+def _go_enry_chain(path: str, head: bytes) -> str | None:
+    """go-enry's ``GetLanguage`` (modeline, filename, shebang, extension, XML, manpage, heuristics,
+    classifier) on a text ``head``. Most files are decided by their extension alone; for them the
+    answer is the extension's one language (looked up once per extension) once the strategies
+    before it surely say nothing — no modeline hint, no file name go-enry knows, no ``#!`` — instead
+    of the whole chain, whose modeline regular expressions alone cost 45-70 µs a file."""
+    lowered = path.lower()
+    dot = lowered.find(".")
+    if dot != -1 and not head.startswith(b"#!"):
+        only = _only_language_by_extension(lowered[dot:])
+        if only is not None and not _modeline_hint(head) and not enry.get_language_by_filename(path).language:
+            return only
     return enry.get_language(path, head) or None
+
+
+@lru_cache(maxsize=1)
+def _extension_map() -> dict[str, list[str]]:
+    """go-enry's extensions (lower-cased) → its languages, for every language of our table."""
+    found: dict[str, list[str]] = {}
+    for name in _table()["languages"]:
+        for ext in enry.get_language_extensions(name) or []:
+            found.setdefault(ext.lower(), []).append(name)
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _only_language_by_extension(suffix: str) -> str | None:
+    """The one language go-enry's extension strategy gives a name whose lower-cased text from its
+    first dot is ``suffix``, or None when it gives none or several (or we cannot be sure). As
+    go-enry: the longest extension it knows wins (``.min.js`` before ``.js``)."""
+    first = enry.get_language_by_extension("x" + suffix).language
+    if not first:
+        return None
+    extensions = _extension_map()
+    start = 0
+    while start != -1:
+        languages = extensions.get(suffix[start:])
+        if languages is not None:
+            # go-enry's own answers must agree: its first language, and its whole chain on no
+            # content naming that one alone (a second language our table lacks would show there).
+            if len(languages) == 1 and languages[0] == first and enry.get_languages("x" + suffix, b"") == [first]:
+                return str(first)
+            return None
+        start = suffix.find(".", start + 1)
+    return None
 
 
 @lru_cache(maxsize=1)
