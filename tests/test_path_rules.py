@@ -119,3 +119,23 @@ def test_the_newer_patterns_are_current_linguists_and_go_enry_lacks_them() -> No
     for pattern in NEWER:
         assert pattern in path_rules_data.VENDOR
     assert path_rules.VENDOR("xvba_modules/a.bas") and not enry.is_vendor("xvba_modules/a.bas")
+
+
+def test_generated_name_rules_as_one_search() -> None:
+    """Linguist's name rules of ``generated?`` run as path rules (ASCII, Python's ``$``): the answers
+    of the one regular-expression search they replace, on paths made of their own words."""
+    import re
+
+    from crawler.linguist import generated
+
+    search = re.compile("|".join(generated._NAME_RULES), re.ASCII).search
+    rng = random.Random(9)
+    words = sorted({w for p in generated._NAME_RULES
+                    for w in "".join(c if c.isalnum() or c in "_-~" else " " for c in p).split()})
+    glue = ["/", ".", "-", "", "_", "/", ".lock", "\n", "é", ".com/"]
+    paths = ["".join(rng.choice(words) + rng.choice(glue) for _ in range(rng.randint(1, 5))) for _ in range(5000)]
+    paths += ["vendor/github.com/x/y.go", "vendor/-bad.com/x.go", "a/Pods/b.m", "Pods/x", "xPods/y", "a.Designer.CS",
+              "x/gradlew", "GRADLEW.BAT", "esy.lock", "a.b.esy.lock", "é.esy.lock", "flake.lock\n",
+              ".sqlx/query-" + "a" * 64 + ".json"]
+    for path in paths:
+        assert generated._NAME(path) == bool(search(path)), path

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from crawler.linguist.path_rules import PathRules
+
 # Name rules (Linguist's methods on ``name`` only), as one search; ``(?i:…)`` where Linguist has /i.
 _NAME_RULES = (
     r"(?:^|/)\.idea/",                                  # intellij_file?
@@ -58,7 +60,9 @@ _NAME_RULES = (
     r"(?i:_tlb\.pas$)",                                 # generated_pascal_tlb?
     r"(?:^|/)\.sqlx/query-[a-f\d]{64}\.json$",          # generated_sqlx_query?
 )
-_NAME = re.compile("|".join(_NAME_RULES), re.ASCII)
+# Run as path rules (``path_rules.PathRules``): folder rules once per folder, the rest where a path
+# component starts, not a search at every character of the path.
+_NAME = PathRules(_NAME_RULES, re.ASCII, end_anchor=False)
 _XCODE = frozenset({".nib", ".xcworkspacedata", ".xcuserstate"})
 
 
@@ -312,7 +316,7 @@ def extname(path: str) -> str:
 def is_generated(path: str, data: bytes) -> bool:
     """Linguist's ``Generated.generated?(path, data)`` on a path and the blob's first 128 KiB."""
     ext = extname(path)
-    if ext in _XCODE or _NAME.search(path):
+    if ext in _XCODE or _NAME(path):
         return True
     checks = _CHECKS.get(ext.lower())
     blob = Blob(path, ext, data)

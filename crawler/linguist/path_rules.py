@@ -126,13 +126,14 @@ def _end_anchors(pattern: str) -> str:
     return "".join(out)
 
 
-def classify_pattern(pattern: str) -> tuple[str, str, str]:
+def classify_pattern(pattern: str, *, end_anchor: bool = True) -> tuple[str, str, str]:
     """(scope, anchor, source): where a pattern can match — ``folder``, ``component`` or ``path`` —
     how it is anchored — ``component`` (``(^|/)``), ``start`` (``^``) or ``none`` — and the pattern
-    to run there, anchor removed."""
-    pattern = _end_anchors(pattern)
+    to run there, anchor removed (and ``$`` written ``\\Z`` unless ``end_anchor`` is false)."""
+    if end_anchor:
+        pattern = _end_anchors(pattern)
     anchor, source = "none", pattern
-    for prefix in _ANCHORS:
+    for prefix in (*_ANCHORS, "(?:^|/)"):
         if pattern.startswith(prefix):
             anchor, source = "component", pattern[len(prefix):]
             break
@@ -161,10 +162,10 @@ def classify_pattern(pattern: str) -> tuple[str, str, str]:
 class _Group:
     """The patterns of one scope, one union per anchor."""
 
-    def __init__(self, rules: list[tuple[str, str]]) -> None:
+    def __init__(self, rules: list[tuple[str, str]], flags: int) -> None:
         def union(anchor: str) -> re.Pattern[str]:
             sources = [source for a, source in rules if a == anchor]
-            return re.compile("|".join(f"(?:{s})" for s in sources)) if sources else _NEVER
+            return re.compile("|".join(f"(?:{s})" for s in sources), flags) if sources else _NEVER
 
         self.component = union("component")
         self.start = union("start")
@@ -197,16 +198,17 @@ class _Group:
 
 
 class PathRules:
-    """Whether a path matches any of a list of Linguist's path patterns (``vendor.yml``)."""
+    """Whether a path matches any of a list of Linguist's path patterns (``vendor.yml``). ``flags``
+    for every pattern (``re.ASCII``); ``end_anchor=False`` keeps ``$`` as Python reads it."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+    def __init__(self, patterns: Sequence[str], flags: int = 0, *, end_anchor: bool = True) -> None:
         scoped: dict[str, list[tuple[str, str]]] = {"folder": [], "component": [], "path": []}
         for pattern in patterns:
-            scope, anchor, source = classify_pattern(pattern)
+            scope, anchor, source = classify_pattern(pattern, end_anchor=end_anchor)
             scoped[scope].append((anchor, source))
-        self._folder = _Group(scoped["folder"])
-        self._component = _Group(scoped["component"])
-        self._path = _Group(scoped["path"])
+        self._folder = _Group(scoped["folder"], flags)
+        self._component = _Group(scoped["component"], flags)
+        self._path = _Group(scoped["path"], flags)
         self._folders: dict[str, bool] = {}
 
     def _in_folder(self, folder: str) -> bool:
