@@ -80,7 +80,7 @@ def _has_top_branch(items: Any) -> bool:
     return any(op == sre.BRANCH for op, _ in items)
 
 
-def _group_end(pattern: str) -> int:
+def group_end(pattern: str) -> int:
     """The index just past the group that opens ``pattern``."""
     depth, i, in_class = 0, 0, False
     while i < len(pattern):
@@ -148,7 +148,7 @@ def classify_pattern(pattern: str, *, end_anchor: bool = True) -> tuple[str, str
         inner = list(items[0][1][3])
         if len(inner) == 1 and inner[0][0] in (sre.MAX_REPEAT, sre.MIN_REPEAT) and inner[0][1][0] == 0 \
                 and not _has_top_branch(items):
-            source = source[_group_end(source):]
+            source = source[group_end(source):]
             items = list(sre.parse(source))
     if items and items[-1] == (sre.LITERAL, _SLASH) and not _has_top_branch(items):
         scope = "folder"

@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from crawler.linguist.path_rules import group_end
+
 # What go-enry's generator treats as "not RE2" (internal/code-generator/generator/heuristics.go),
 # plus the Onigmo constructs that RE2 cannot compile either.
 _NOT_RE2 = ("(?<", "(?=", "(?!", "(?>", "\\1", "*+", "(?P<", "++", "?+", "\\g<")
@@ -44,26 +46,9 @@ def not_re2(pattern: str) -> bool:
 
 def _group_body(pattern: str, name: str) -> str:
     """The text inside the named group ``(?<name>…)`` (balanced parentheses, escapes skipped)."""
-    start = pattern.index(f"(?<{name}>") + len(name) + 4
-    depth, i = 1, start
-    in_class = False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return pattern[start:i]
-        i += 1
-    raise ValueError(f"unbalanced group {name} in {pattern!r}")
+    opening = pattern.index(f"(?<{name}>")
+    end = opening + group_end(pattern[opening:])
+    return pattern[opening + len(name) + 4:end - 1]
 
 
 def to_python(pattern: str, free_spacing: bool = False) -> str:
