@@ -279,10 +279,6 @@ class _Worker:
     def alive(self) -> bool:
         return not self._closed and self._proc.poll() is None and self._owner == os.getpid()
 
-    def idle(self) -> bool:
-        """Started, between counts, alive: fit for another LineCounter."""
-        return self._ready and not self._closed and self._proc.poll() is None and self._owner == os.getpid()
-
 
 # The worker's program, run by ``python -I -S -c``: without the site machinery and with nothing
 # but pytokei's folder on its path, it starts in some 10 ms of CPU, where importing this module

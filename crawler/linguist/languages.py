@@ -184,14 +184,12 @@ def _hint_in(lowered: bytes) -> bool:
 
 def _modeline_hint(head: bytes) -> bool:
     """Whether go-enry's modeline strategy could find something in ``head`` (its first and last lines)."""
-    end = -1
+    ends = [-1]
     for _ in range(2 * _MODELINE_LINES):
-        end = head.find(b"\n", end + 1)
-        if end == -1:
+        ends.append(head.find(b"\n", ends[-1] + 1))
+        if ends[-1] == -1:
             return _hint_in(head.lower())  # a short file: all of it
-    first = head.find(b"\n", 0)
-    for _ in range(_MODELINE_LINES - 1):
-        first = head.find(b"\n", first + 1)
+    first = ends[_MODELINE_LINES]  # the end of the first lines
     last = len(head)
     for _ in range(_MODELINE_LINES + 1):
         last = head.rfind(b"\n", 0, last)
