@@ -310,7 +310,9 @@ class _Rows:
 
     def _flush(self) -> None:
         if self._rows:
-            self._chunks.append(pl.DataFrame(self._rows, schema=FILES_SCHEMA, orient="row"))
+            columns = zip(*self._rows, strict=True)  # by column: a third of the time polars takes by row
+            self._chunks.append(pl.DataFrame([pl.Series(name, values, dtype=dtype) for (name, dtype), values
+                                              in zip(FILES_SCHEMA.items(), columns, strict=True)]))
             self._rows = []
 
     def frame(self, counts: dict[int, LineCounts]) -> pl.DataFrame:
