@@ -99,6 +99,23 @@ def test_python_dash_m(make_repo: MakeRepo, tmp_path: Path) -> None:
     assert result.returncode == 0 and "no snapshots" in result.stdout
 
 
+def test_the_commands_are_imported_with_the_collector_paused_then_frozen() -> None:
+    """The first import of ``commands`` (polars, rich, the rules) sets off no collection; after it the
+    collector is on again and the imported objects are frozen; a second call changes nothing."""
+    probe = (
+        "import gc\n"
+        "from crawler import cli\n"
+        "def collections(): return sum(s['collections'] for s in gc.get_stats())\n"
+        "before = collections()\n"
+        "cli._import_commands()\n"
+        "after, frozen = collections(), gc.get_freeze_count()\n"
+        "cli._import_commands()\n"
+        "print(after == before, gc.isenabled(), frozen > 10000, gc.get_freeze_count() == frozen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.stdout.split() == ["True"] * 4, done.stdout + done.stderr
+
+
 def test_the_command_exits_at_once_with_its_code_its_output_whole_and_its_exit_handlers_run(
         make_repo: MakeRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``census`` ends by ``os._exit`` (no interpreter teardown): what it printed still arrives whole,
