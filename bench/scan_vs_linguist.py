@@ -67,6 +67,37 @@ def census_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "crawler"]
 
 
+def census_python(census: Sequence[str]) -> str:
+    """The interpreter that runs ``census`` (its script's ``#!`` line, else this one)."""
+    if len(census) == 1:
+        try:
+            with open(census[0], "rb") as fh:
+                first = fh.readline().decode(errors="replace")
+        except OSError:
+            first = ""
+        if first.startswith("#!") and "python" in first:
+            return first[2:].strip().split()[0]
+    return sys.executable
+
+
+def compile_bytecode(census: Sequence[str]) -> str | None:
+    """Where ``PYTHONDONTWRITEBYTECODE`` is set (as in some sandboxes), census would compile its
+    modules from source on every run (some 50 ms) — which an installed census never does: ``pip
+    install`` compiles them, and a first run writes them elsewhere. Compile them once, with
+    census's own interpreter; say so. None when nothing needed doing."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return None
+    python = census_python(census)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    found = subprocess.run([python, "-c", "import crawler, os; print(os.path.dirname(crawler.__file__))"],
+                           capture_output=True, text=True, check=False, env=env)
+    folder = found.stdout.strip()
+    if found.returncode != 0 or not folder:
+        return "PYTHONDONTWRITEBYTECODE is set and census's package was not found: timed as it is"
+    subprocess.run([python, "-m", "compileall", "-q", folder], capture_output=True, check=False, env=env)
+    return f"PYTHONDONTWRITEBYTECODE is set here: census's bytecode was compiled once ({folder}), as an install has it"
+
+
 def is_bare(path: str) -> bool:
     """True when ``path`` is the top of a bare git repository."""
     proc = subprocess.run(["git", "rev-parse", "--is-bare-repository"], cwd=path, capture_output=True,
@@ -212,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("github-linguist is not installed (apt-get install ruby-github-linguist)", file=sys.stderr)
         return 2
     census = census_command()
+    note = compile_bytecode(census)
+    if note:
+        print(note, file=sys.stderr)
     results: list[Result] = []
     for path in args.repos:
         print(f"timing {path} …", file=sys.stderr)
