@@ -169,15 +169,15 @@ def _import_commands() -> ModuleType:
     cyclic garbage collector paused: the objects an import makes live as long as the process, and
     the collections their number sets off cost some 50 ms a run. They are then frozen (never
     looked at again by a collection); the collector runs as usual for the command's own work."""
-    if "crawler.commands" in sys.modules or not gc.isenabled():
-        from crawler import commands
-        return commands
-    gc.disable()
+    pause = "crawler.commands" not in sys.modules and gc.isenabled()
+    if pause:
+        gc.disable()
     try:
         from crawler import commands
     finally:
-        gc.freeze()
-        gc.enable()
+        if pause:
+            gc.freeze()
+            gc.enable()
     return commands
 
 
