@@ -49,6 +49,7 @@ process, and a run can call it when it starts).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import json
 import marshal
@@ -276,6 +277,13 @@ class _Worker:
         if not self._closed:
             self._proc.kill()
 
+    def reap(self, seconds: float) -> None:
+        """Wait (up to ``seconds``) for a killed worker to end, so that its CPU time is counted with
+        this process's children (``time``, the benchmark) and no process outlives census."""
+        if self._owner == os.getpid():
+            with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+                self._proc.wait(seconds)
+
     def alive(self) -> bool:
         return not self._closed and self._proc.poll() is None and self._owner == os.getpid()
 
@@ -492,9 +500,11 @@ def _close_idle() -> None:
     with _lanes_lock:
         lanes = list(_idle_lanes)
         _idle_lanes.clear()
-    for lane in lanes:
-        if lane.worker is not None:
-            lane.worker.kill()
+    workers = [lane.worker for lane in lanes if lane.worker is not None]
+    for worker in workers:
+        worker.kill()
+    for worker in workers:  # killed all at once, then waited for: their ends overlap
+        worker.reap(1.0)
 
 
 # A forked child shares its parent's workers' pipes (and has none of its lanes' threads): they are

@@ -328,3 +328,15 @@ def test_batches_live_in_a_folder_named_after_this_process(monkeypatch: pytest.M
     assert re.fullmatch(rf"census-{os.getpid()}-[a-z0-9_]+", owner.name) and owner.exists()
     assert str(owner.parent) == lines._scratch_root()
     assert counter.results["a"] == LineCounts(1, 1, 0, 0)
+
+
+def test_at_exit_idle_workers_are_killed_and_reaped() -> None:
+    """So that no tokei process outlives census, and its CPU time is counted as census's (``time``, the bench)."""
+    with LineCounter() as counter:
+        counter.add("a", b"x = 1\n", "Python")
+        worker = _started_worker(counter)
+    assert counter.results["a"] == LineCounts(1, 1, 0, 0)
+    assert worker._proc.returncode is None  # idle, kept for the next counter
+    lines._close_idle()
+    assert worker._proc.returncode is not None  # waited for, not left to init
+    assert not any(lane.worker is worker for lane in lines._idle_lanes)
