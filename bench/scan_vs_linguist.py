@@ -11,7 +11,12 @@ so a ratio above 1 means census is faster.
 * linguist: ``github-linguist --breakdown --json PATH``, which reads a repository's ``HEAD``
   (bare or not) through libgit2.
 
-Both are timed as whole processes (start-up included), as a user would run them. A tool that
+Both are timed as whole processes (start-up included), as a user would run them, in wall time and
+in CPU time (user + system of the tool's whole process tree: census's ``git`` and tokei processes
+included). CPU time divided by the machine's cores is the least wall time the same work could take
+here: the table says how near each tool is to it. Below the table: ``census --help``'s time, and
+how long census's interpreter takes to start and import polars (which writing a snapshot needs),
+the least any scan can take. A tool that
 fails is shown as ``failed`` with its error line (Linguist 7.22, for one, stops on a blob missing
 from the object store, where census records the file and goes on). A warning is printed when
 census reads a bare repository as a plain folder rather than as git (census before ``ae7d84b``).
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +41,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -45,6 +53,8 @@ class Result:
     files: int | None = None
     census_s: list[float] = field(default_factory=list)
     linguist_s: list[float] = field(default_factory=list)
+    census_cpu: list[float] = field(default_factory=list)
+    linguist_cpu: list[float] = field(default_factory=list)
     census_error: str | None = None
     linguist_error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -55,10 +65,18 @@ def _last_line(text: str) -> str:
     return lines[-1][:160] if lines else "no output"
 
 
-def _timed(cmd: Sequence[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: Sequence[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd``: (wall seconds, CPU seconds of its process tree, the finished process). The CPU is
+    what the command and the children it waited for used (census reaps its tokei processes)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, proc
+    return time.perf_counter() - start, _children_cpu() - cpu, proc
 
 
 def census_command() -> list[str]:
@@ -118,28 +136,29 @@ def census_snapshot_row(out: str) -> dict[str, object]:
     return rows[0]
 
 
-def run_census(census: Sequence[str], path: str, jobs: int) -> tuple[float, str | None, dict[str, object] | None]:
-    """One timed ``census scan``: (seconds, error or None, the snapshot's repos row)."""
+def run_census(census: Sequence[str], path: str, jobs: int
+               ) -> tuple[float, float, str | None, dict[str, object] | None]:
+    """One timed ``census scan``: (seconds, CPU seconds, error or None, the snapshot's repos row)."""
     with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
-        seconds, proc = _timed([*census, "scan", "--repo", path, "--out", out, "--jobs", str(jobs)])
+        seconds, cpu, proc = _timed([*census, "scan", "--repo", path, "--out", out, "--jobs", str(jobs)])
         if proc.returncode != 0:
-            return seconds, f"exit {proc.returncode}: {_last_line(proc.stderr or proc.stdout)}", None
+            return seconds, cpu, f"exit {proc.returncode}: {_last_line(proc.stderr or proc.stdout)}", None
         row = census_snapshot_row(out)
         if row.get("status") != "ok":
-            return seconds, f"status {row.get('status')}: {row.get('error')}", row
-        return seconds, None, row
+            return seconds, cpu, f"status {row.get('status')}: {row.get('error')}", row
+        return seconds, cpu, None, row
 
 
-def run_linguist(linguist: str, path: str) -> tuple[float, str | None]:
-    """One timed ``github-linguist --breakdown --json``: (seconds, error or None)."""
-    seconds, proc = _timed([linguist, "--breakdown", "--json", path])
+def run_linguist(linguist: str, path: str) -> tuple[float, float, str | None]:
+    """One timed ``github-linguist --breakdown --json``: (seconds, CPU seconds, error or None)."""
+    seconds, cpu, proc = _timed([linguist, "--breakdown", "--json", path])
     if proc.returncode != 0:
-        return seconds, f"exit {proc.returncode}: {_first_error(proc.stderr)}"
+        return seconds, cpu, f"exit {proc.returncode}: {_first_error(proc.stderr)}"
     try:
         json.loads(proc.stdout)
     except json.JSONDecodeError:
-        return seconds, "output is not JSON"
-    return seconds, None
+        return seconds, cpu, "output is not JSON"
+    return seconds, cpu, None
 
 
 def _first_error(stderr: str) -> str:
@@ -156,8 +175,8 @@ def bench_one(path: str, *, census: Sequence[str], linguist: str, repeat: int, w
     result = Result(repo=path)
     bare = is_bare(path)
     for i in range(warmup + repeat):
-        c_seconds, c_error, row = run_census(census, path, jobs)
-        l_seconds, l_error = run_linguist(linguist, path)
+        c_seconds, c_cpu, c_error, row = run_census(census, path, jobs)
+        l_seconds, l_cpu, l_error = run_linguist(linguist, path)
         if row is not None:
             result.files = int(str(row.get("files") or 0))
             if bare and row.get("kind") != "git":
@@ -169,6 +188,8 @@ def bench_one(path: str, *, census: Sequence[str], linguist: str, repeat: int, w
         if i >= warmup:
             result.census_s.append(c_seconds)
             result.linguist_s.append(l_seconds)
+            result.census_cpu.append(c_cpu)
+            result.linguist_cpu.append(l_cpu)
     return result
 
 
@@ -179,7 +200,8 @@ def summary(values: list[float], best: bool) -> float:
 def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
     """The results as a plain-text table (rich's if installed)."""
     stat = "best" if best else "median"
-    header = ["repository", "files", f"census s ({stat})", f"linguist s ({stat})", "ratio (linguist/census)"]
+    header = ["repository", "files", f"census s ({stat})", f"linguist s ({stat})", "ratio (linguist/census)",
+              "census CPU s", "linguist CPU s"]
     rows: list[list[str]] = []
     for r in results:
         census = "failed" if r.census_error else f"{summary(r.census_s, best):.2f}"
@@ -187,8 +209,11 @@ def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
         ratio = ("-" if r.census_error or r.linguist_error
                  else f"{summary(r.linguist_s, best) / summary(r.census_s, best):.2f}")
         files = "-" if r.files is None else f"{r.files:,}"
-        rows.append([r.repo, files, census, linguist, ratio])
-    caption = f"{stat} of {repeat} timed run(s) per tool; whole processes, start-up included"
+        census_cpu = "-" if r.census_error else f"{summary(r.census_cpu, best):.2f}"
+        linguist_cpu = "-" if r.linguist_error else f"{summary(r.linguist_cpu, best):.2f}"
+        rows.append([r.repo, files, census, linguist, ratio, census_cpu, linguist_cpu])
+    caption = (f"{stat} of {repeat} timed run(s) per tool; whole processes, start-up included; "
+               f"CPU: user + system of the process tree, on {CORES} cores")
     try:
         from rich.console import Console
         from rich.table import Table
@@ -205,12 +230,32 @@ def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
             column.justify = "right"
         for row in rows:
             table.add_row(*row)
-        needed = max(len(r.repo) for r in results) + 95  # never cut a repository's path
+        needed = max(len(r.repo) for r in results) + 130  # never cut a repository's path
         Console(width=max(needed, shutil.get_terminal_size().columns)).print(table)
     for r in results:
         for note in ([f"census failed: {r.census_error}"] if r.census_error else []) + \
                     ([f"linguist failed: {r.linguist_error}"] if r.linguist_error else []) + r.warnings:
             print(f"{r.repo}: {note}", file=sys.stderr)
+
+
+def floors(census: Sequence[str], runs: int) -> list[str]:
+    """Lines on what every census run pays before any scan: ``census --help`` (which imports no
+    command), and census's interpreter starting and importing polars (which writing a snapshot needs)."""
+    python = census_python(census)
+    said = []
+    for label, cmd in (("census --help", [*census, "--help"]),
+                       ("census's Python starting and importing polars (no scan can take less)",
+                        [python, "-c", "import polars"])):
+        seconds = []
+        for _ in range(runs):
+            wall, _cpu, proc = _timed(cmd)
+            if proc.returncode != 0:
+                said.append(f"{label}: failed: {_last_line(proc.stderr)}")
+                break
+            seconds.append(wall)
+        else:
+            said.append(f"{label}: {statistics.median(seconds):.3f} s (median of {runs})")
+    return said
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -252,29 +297,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(bench_one(path, census=census, linguist=linguist, repeat=args.repeat, warmup=args.warmup,
                                  jobs=args.jobs))
     print_table(results, best=args.best, repeat=args.repeat)
+    print()
+    for line in floors(census, max(5, args.repeat)):
+        print(line)
     if len(args.repos) > 1:
         # A project list: one census command for every repository, against one github-linguist per repository,
         # for each engine (runs alternating, so that a busy moment of the machine hits them alike).
         together: dict[str, list[float]] = {engine: [] for engine in args.engines}
+        together_cpu: dict[str, list[float]] = {engine: [] for engine in args.engines}
         for _ in range(max(1, args.repeat)):
             for engine in args.engines:
                 with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
                     argv = [*census, "scan", "--out", out, "--jobs", str(max(2, args.jobs)), "--engine", engine]
                     for path in args.repos:
                         argv += ["--repo", path]
-                    seconds, proc = _timed(argv)
+                    seconds, cpu, proc = _timed(argv)
                     if proc.returncode == 0:
                         together[engine].append(seconds)
+                        together_cpu[engine].append(cpu)
                     else:
                         print(f"census --engine {engine} failed: {_last_line(proc.stderr)}", file=sys.stderr)
         pick = min if args.best else statistics.median
         linguist_total = sum(pick(r.linguist_s) for r in results if r.linguist_s)
-        print(f"\nall {len(args.repos)} repositories: github-linguist one by one {linguist_total:.2f} s")
+        linguist_cpu = sum(pick(r.linguist_cpu) for r in results if r.linguist_cpu)
+        print(f"\nall {len(args.repos)} repositories: github-linguist one by one {linguist_total:.2f} s "
+              f"(CPU {linguist_cpu:.2f} s)")
         for engine, runs in together.items():
             if runs:
-                census_total = pick(runs)
+                census_total, cpu = pick(runs), pick(together_cpu[engine])
                 print(f"  census in one command, --engine {engine} --jobs {max(2, args.jobs)}: {census_total:.2f} s, "
-                      f"ratio {linguist_total / census_total:.2f}")
+                      f"ratio {linguist_total / census_total:.2f} (CPU {cpu:.2f} s: at least {cpu / CORES:.2f} s "
+                      f"on {CORES} cores)")
     return 1 if any(r.census_error or r.linguist_error for r in results) else 0
 
 
