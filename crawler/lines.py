@@ -241,20 +241,21 @@ class _Worker:
         and removes, as (index, lines, code, comments, blanks); None when tokei failed on them.
         _TimedOut past ``deadline`` (the write of the request included): kill the worker."""
         request = marshal.dumps((folder, files))
-        view = memoryview(len(request).to_bytes(4, "little") + request)
         fd = self._stdin.fileno()
         os.set_blocking(fd, False)
         try:
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _TimedOut
-                if not select.select([], [fd], [], remaining)[1]:
-                    continue
-                try:
-                    view = view[os.write(fd, view):]
-                except BlockingIOError:
-                    continue
+            # The length, then the request: not joined into one more copy of every file's content.
+            for view in (memoryview(len(request).to_bytes(4, "little")), memoryview(request)):
+                while view:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise _TimedOut
+                    if not select.select([], [fd], [], remaining)[1]:
+                        continue
+                    try:
+                        view = view[os.write(fd, view):]
+                    except BlockingIOError:
+                        continue
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise _WorkerDied from exc
         rows: list[tuple[int, int, int, int, int]] | None = self._answer(deadline)
@@ -323,9 +324,14 @@ while True:
     paths = [os.path.join(folder, name) for name, _ in files]
     index = {path: i for i, path in enumerate(paths)}
     try:
-        for path, (_, content) in zip(paths, files):
-            with open(path, "wb") as fh:
-                fh.write(content)
+        for path, (_, content) in zip(paths, files):  # os.open: open()'s file objects cost a third more
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(content)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
         del files
         languages = pytokei.Languages()
         languages.get_statistics(paths, [], pytokei.Config())
