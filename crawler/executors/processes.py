@@ -1,7 +1,8 @@
 """Tasks on a pool of worker processes on this machine (``--engine processes``).
 
-go-enry holds Python's GIL while it classifies, so threads share one core for classification;
-worker processes use every core (measured in ``bench/scan_vs_linguist.py --engine processes``).
+Classification is mostly Python around go-enry's calls (which release the GIL), and Python's GIL
+lets one thread at a time run it, so threads share one core for that part; worker processes use
+every core (measured in ``bench/scan_vs_linguist.py --engine processes``).
 Workers are spawned, never forked: the Go runtime inside go-enry does not survive a fork (a forked
 child that classifies deadlocks), and the driver has threads. Each worker imports census once and
 runs many tasks. The token is never in a task: workers inherit the driver's environment.
