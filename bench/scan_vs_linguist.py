@@ -8,6 +8,8 @@ so a ratio above 1 means census is faster.
 * census: ``census scan --repo PATH --out TMPDIR --jobs N`` (a fresh output folder per run;
   the ``census`` command from ``PATH``, else ``python -m crawler``). Its ``files`` column is the
   number of regular files in the snapshot's ``repos`` row.
+* census, no lines: the same with ``--no-lines``: the work Linguist does (the language bar), without
+  counting lines of code, which Linguist does not do. Its ratio is the like-for-like one.
 * linguist: ``github-linguist --breakdown --json PATH``, which reads a repository's ``HEAD``
   (bare or not) through libgit2.
 
@@ -55,6 +57,7 @@ class Result:
     linguist_s: list[float] = field(default_factory=list)
     census_cpu: list[float] = field(default_factory=list)
     linguist_cpu: list[float] = field(default_factory=list)
+    no_lines_s: list[float] = field(default_factory=list)
     census_error: str | None = None
     linguist_error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -136,11 +139,12 @@ def census_snapshot_row(out: str) -> dict[str, object]:
     return rows[0]
 
 
-def run_census(census: Sequence[str], path: str, jobs: int
+def run_census(census: Sequence[str], path: str, jobs: int, *extra: str
                ) -> tuple[float, float, str | None, dict[str, object] | None]:
-    """One timed ``census scan``: (seconds, CPU seconds, error or None, the snapshot's repos row)."""
+    """One timed ``census scan`` (with ``extra`` options): (seconds, CPU seconds, error or None, the
+    snapshot's repos row)."""
     with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
-        seconds, cpu, proc = _timed([*census, "scan", "--repo", path, "--out", out, "--jobs", str(jobs)])
+        seconds, cpu, proc = _timed([*census, "scan", "--repo", path, "--out", out, "--jobs", str(jobs), *extra])
         if proc.returncode != 0:
             return seconds, cpu, f"exit {proc.returncode}: {_last_line(proc.stderr or proc.stdout)}", None
         row = census_snapshot_row(out)
@@ -176,6 +180,7 @@ def bench_one(path: str, *, census: Sequence[str], linguist: str, repeat: int, w
     bare = is_bare(path)
     for i in range(warmup + repeat):
         c_seconds, c_cpu, c_error, row = run_census(census, path, jobs)
+        n_seconds, _, n_error, _ = run_census(census, path, jobs, "--no-lines")
         l_seconds, l_cpu, l_error = run_linguist(linguist, path)
         if row is not None:
             result.files = int(str(row.get("files") or 0))
@@ -183,10 +188,11 @@ def bench_one(path: str, *, census: Sequence[str], linguist: str, repeat: int, w
                 warning = f"census read the bare repository as a {row.get('kind')!r}, not as git: figures are wrong"
                 if warning not in result.warnings:
                     result.warnings.append(warning)
-        result.census_error = result.census_error or c_error
+        result.census_error = result.census_error or c_error or (n_error and f"--no-lines: {n_error}")
         result.linguist_error = result.linguist_error or l_error
         if i >= warmup:
             result.census_s.append(c_seconds)
+            result.no_lines_s.append(n_seconds)
             result.linguist_s.append(l_seconds)
             result.census_cpu.append(c_cpu)
             result.linguist_cpu.append(l_cpu)
@@ -201,7 +207,7 @@ def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
     """The results as a plain-text table (rich's if installed)."""
     stat = "best" if best else "median"
     header = ["repository", "files", f"census s ({stat})", f"linguist s ({stat})", "ratio (linguist/census)",
-              "census CPU s", "linguist CPU s"]
+              "census CPU s", "linguist CPU s", "census --no-lines s", "ratio, no lines"]
     rows: list[list[str]] = []
     for r in results:
         census = "failed" if r.census_error else f"{summary(r.census_s, best):.2f}"
@@ -211,7 +217,10 @@ def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
         files = "-" if r.files is None else f"{r.files:,}"
         census_cpu = "-" if r.census_error else f"{summary(r.census_cpu, best):.2f}"
         linguist_cpu = "-" if r.linguist_error else f"{summary(r.linguist_cpu, best):.2f}"
-        rows.append([r.repo, files, census, linguist, ratio, census_cpu, linguist_cpu])
+        no_lines = "-" if r.census_error else f"{summary(r.no_lines_s, best):.2f}"
+        no_lines_ratio = ("-" if r.census_error or r.linguist_error
+                          else f"{summary(r.linguist_s, best) / summary(r.no_lines_s, best):.2f}")
+        rows.append([r.repo, files, census, linguist, ratio, census_cpu, linguist_cpu, no_lines, no_lines_ratio])
     caption = (f"{stat} of {repeat} timed run(s) per tool; whole processes, start-up included; "
                f"CPU: user + system of the process tree, on {CORES} cores")
     try:
@@ -230,7 +239,7 @@ def print_table(results: list[Result], *, best: bool, repeat: int) -> None:
             column.justify = "right"
         for row in rows:
             table.add_row(*row)
-        needed = max(len(r.repo) for r in results) + 130  # never cut a repository's path
+        needed = max(len(r.repo) for r in results) + 170  # never cut a repository's path
         Console(width=max(needed, shutil.get_terminal_size().columns)).print(table)
     for r in results:
         for note in ([f"census failed: {r.census_error}"] if r.census_error else []) + \
@@ -302,32 +311,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     if len(args.repos) > 1:
         # A project list: one census command for every repository, against one github-linguist per repository,
-        # for each engine (runs alternating, so that a busy moment of the machine hits them alike).
-        together: dict[str, list[float]] = {engine: [] for engine in args.engines}
-        together_cpu: dict[str, list[float]] = {engine: [] for engine in args.engines}
+        # for each engine, and without line counts on the first (runs alternating, so that a busy moment of the
+        # machine hits them alike).
+        jobs = max(2, args.jobs)
+        variants = [(engine, ()) for engine in args.engines] + [(args.engines[0], ("--no-lines",))]
+        together: dict[str, list[tuple[float, float]]] = {}
         for _ in range(max(1, args.repeat)):
-            for engine in args.engines:
+            for engine, extra in variants:
+                label = " ".join(["--engine", engine, "--jobs", str(jobs), *extra])
                 with tempfile.TemporaryDirectory(prefix="census-bench-") as out:
-                    argv = [*census, "scan", "--out", out, "--jobs", str(max(2, args.jobs)), "--engine", engine]
+                    argv = [*census, "scan", "--out", out, "--jobs", str(jobs), "--engine", engine, *extra]
                     for path in args.repos:
                         argv += ["--repo", path]
                     seconds, cpu, proc = _timed(argv)
                     if proc.returncode == 0:
-                        together[engine].append(seconds)
-                        together_cpu[engine].append(cpu)
+                        together.setdefault(label, []).append((seconds, cpu))
                     else:
-                        print(f"census --engine {engine} failed: {_last_line(proc.stderr)}", file=sys.stderr)
+                        print(f"census {label} failed: {_last_line(proc.stderr)}", file=sys.stderr)
         pick = min if args.best else statistics.median
         linguist_total = sum(pick(r.linguist_s) for r in results if r.linguist_s)
         linguist_cpu = sum(pick(r.linguist_cpu) for r in results if r.linguist_cpu)
         print(f"\nall {len(args.repos)} repositories: github-linguist one by one {linguist_total:.2f} s "
               f"(CPU {linguist_cpu:.2f} s)")
-        for engine, runs in together.items():
-            if runs:
-                census_total, cpu = pick(runs), pick(together_cpu[engine])
-                print(f"  census in one command, --engine {engine} --jobs {max(2, args.jobs)}: {census_total:.2f} s, "
-                      f"ratio {linguist_total / census_total:.2f} (CPU {cpu:.2f} s: at least {cpu / CORES:.2f} s "
-                      f"on {CORES} cores)")
+        for label, runs in together.items():
+            census_total, cpu = pick(s for s, _ in runs), pick(c for _, c in runs)
+            print(f"  census in one command, {label}: {census_total:.2f} s, ratio {linguist_total / census_total:.2f} "
+                  f"(CPU {cpu:.2f} s: at least {cpu / CORES:.2f} s on {CORES} cores)")
     return 1 if any(r.census_error or r.linguist_error for r in results) else 0
 
 
